@@ -1,0 +1,221 @@
+"""Datasets, offline first.
+
+``load(name, split)`` gives a batched, shuffled, prefetched ``tf.data.Dataset`` of float32
+NHWC images in [-1, 1] (with int64 labels where the dataset has them); ``load_arrays``
+gives the same data as NumPy arrays. Sources are tried in this order, none of them online:
+
+1. ``$GANLIB_DATA_DIR/<name>.npz`` (keys ``x_train, y_train, x_test, y_test``, uint8 images);
+2. a full copy installed on the machine: Fashion-MNIST from the Debian package
+   ``dataset-fashion-mnist`` or the Keras cache, MNIST from the Keras cache
+   (``~/.keras/datasets/mnist.npz``);
+3. the small real subsets shipped in the repository's ``data/`` folder, checked against
+   ``data/MANIFEST.sha256``.
+
+``source="download"`` fetches the full dataset with Keras, failing within seconds when offline.
+"""
+
+import gzip
+import hashlib
+import os
+import socket
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR_ENV = "GANLIB_DATA_DIR"
+FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+KERAS_CACHE = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+NAMES = ("mnist", "fashion_mnist", "faces2x2")
+SPLITS = ("train", "test")
+SOURCES = ("auto", "user", "full", "subset", "download")
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+CLASS_NAMES = {"mnist": tuple(str(d) for d in range(10)), "fashion_mnist": FASHION_CLASSES}
+
+
+@dataclass
+class Arrays:
+    """Images (float32, NHWC, [-1, 1]), labels (int64 or None) and where they came from."""
+
+    images: np.ndarray
+    labels: np.ndarray | None
+    source: str
+
+    def __len__(self):
+        return len(self.images)
+
+
+def load(name: str, split: str = "train", batch_size: int = 128, shuffle: bool = True,
+         seed: int = 0, with_labels: bool = True, limit: int | None = None,
+         drop_remainder: bool = False, source: str = "auto") -> tf.data.Dataset:
+    """A ``tf.data.Dataset`` of image batches (and labels, where the dataset has them).
+
+    Args:
+        name: one of ``"mnist"``, ``"fashion_mnist"``, ``"faces2x2"``.
+        split: ``"train"`` or ``"test"``.
+        batch_size: images per batch; the last batch may be smaller unless ``drop_remainder``.
+        shuffle: reshuffle every epoch, from ``seed``.
+        seed: seed of the shuffle (and of the generated ``faces2x2`` data).
+        with_labels: yield ``(images, labels)`` when the dataset has labels.
+        limit: keep only the first ``limit`` examples.
+        drop_remainder: drop a last partial batch.
+        source: ``"auto"`` (the order in the module docstring), ``"user"``, ``"full"``,
+            ``"subset"`` or ``"download"``.
+
+    Returns:
+        The dataset; ``dataset.source`` says which source was used.
+
+    Example:
+        >>> ds = load("fashion_mnist", batch_size=64)
+        >>> images, labels = next(iter(ds))   # (64, 28, 28, 1) float32, (64,) int64
+    """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}.")
+    arrays = load_arrays(name, split, seed=seed, limit=limit, source=source)
+    tensors = arrays.images if arrays.labels is None or not with_labels else (arrays.images, arrays.labels)
+    dataset = tf.data.Dataset.from_tensor_slices(tensors)
+    if shuffle:
+        dataset = dataset.shuffle(len(arrays), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    dataset.source = arrays.source
+    return dataset
+
+
+def load_arrays(name: str, split: str = "train", seed: int = 0, limit: int | None = None,
+                source: str = "auto") -> Arrays:
+    """The dataset as NumPy arrays (see ``load`` for the arguments)."""
+    if name not in NAMES:
+        raise ValueError(f"Unknown dataset {name!r}; expected one of {', '.join(NAMES)}.")
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r} for {name!r}; expected one of {', '.join(SPLITS)}.")
+    if source not in SOURCES:
+        raise ValueError(f"Unknown source {source!r}; expected one of {', '.join(SOURCES)}.")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be None or an integer >= 1, got {limit!r}.")
+    if name == "faces2x2":
+        images = make_faces2x2(1000 if split == "train" else 200, seed=seed + (split == "test"))
+        return Arrays(images[:limit], None, f"faces2x2 generated with seed {seed}")
+    images, labels, description = _load_uint8(name, split, source)
+    images, labels = images[:limit], labels[:limit]
+    scaled = (images.astype(np.float32) / 127.5 - 1.0)[..., None]
+    return Arrays(scaled, labels.astype(np.int64), description)
+
+
+def make_faces2x2(count: int, seed: int = 0) -> np.ndarray:
+    """Faces of "slanted land": 2x2 images, dark-light-light-dark on the diagonal.
+
+    In [0, 1] units pixels 1 and 4 (the diagonal) are large, drawn from U(0.7, 1), and
+    pixels 2 and 3 small, from U(0, 0.3); returned scaled to [-1, 1] as ``(count, 2, 2, 1)``.
+    """
+    rng = np.random.default_rng(seed)
+    large = rng.uniform(0.7, 1.0, size=(count, 2))
+    small = rng.uniform(0.0, 0.3, size=(count, 2))
+    pixels = np.stack([large[:, 0], small[:, 0], small[:, 1], large[:, 1]], axis=1)
+    return (pixels * 2.0 - 1.0).reshape(count, 2, 2, 1).astype(np.float32)
+
+
+def _load_uint8(name, split, source):
+    attempts = {"user": _from_user_dir, "full": _from_installed, "subset": _from_subset,
+                "download": _from_download}
+    order = ("user", "full", "subset") if source == "auto" else (source,)
+    for kind in order:
+        found = attempts[kind](name, split)
+        if found is not None:
+            return found
+    if source == "user":
+        raise FileNotFoundError(f"No {name}.npz in ${DATA_DIR_ENV}; set it to a folder holding "
+                                f"{name}.npz with keys x_train, y_train, x_test, y_test.")
+    raise FileNotFoundError(f"No installed full copy of {name} was found; install the Debian "
+                            "package dataset-fashion-mnist, put the Keras file in "
+                            f"{KERAS_CACHE}, or use source='subset'.")
+
+
+def _from_user_dir(name, split):
+    folder = os.environ.get(DATA_DIR_ENV)
+    if not folder or not (Path(folder) / f"{name}.npz").exists():
+        return None
+    images, labels = _read_npz(Path(folder) / f"{name}.npz", split)
+    return images, labels, f"{name} {split} from ${DATA_DIR_ENV} ({len(images):,} images)"
+
+
+def _from_installed(name, split):
+    prefix = "train" if split == "train" else "t10k"
+    if name == "fashion_mnist":
+        for folder, where in ((FASHION_SYSTEM_DIR, "Debian package dataset-fashion-mnist"),
+                              (KERAS_CACHE / "fashion-mnist", "Keras cache")):
+            images_file = folder / f"{prefix}-images-idx3-ubyte.gz"
+            if images_file.exists():
+                images = read_idx(images_file)
+                labels = read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz")
+                return images, labels, f"full Fashion-MNIST {split} from the {where} ({len(images):,} images)"
+    if name == "mnist" and (KERAS_CACHE / "mnist.npz").exists():
+        images, labels = _read_npz(KERAS_CACHE / "mnist.npz", split)
+        return images, labels, f"full MNIST {split} from the Keras cache ({len(images):,} images)"
+    return None
+
+
+def _from_subset(name, split):
+    path = DATA_DIR / f"{name}_subset.npz"
+    verify_checksum(path)
+    images, labels = _read_npz(path, split)
+    return images, labels, f"shipped {name} subset, {split} ({len(images):,} images)"
+
+
+def _from_download(name, split, timeout: float = 10.0):
+    import keras
+
+    module = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist}[name]
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+    except Exception as error:  # offline: DNS failure, refused or timed-out connection
+        raise ConnectionError(f"Downloading {name} failed ({type(error).__name__}: {error}). "
+                              "Without network use source='auto', which needs no download.") from error
+    finally:
+        socket.setdefaulttimeout(previous)
+    images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
+    return images, labels, f"full {name} {split}, downloaded with Keras ({len(images):,} images)"
+
+
+def _read_npz(path, split):
+    try:
+        with np.load(path) as archive:
+            return archive[f"x_{split}"], archive[f"y_{split}"]
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"Could not read {path}: {error}. Expected an .npz with x_{split} and "
+                         f"y_{split}; replace the file with a good copy.") from error
+
+
+def read_idx(path) -> np.ndarray:
+    """Read a gzipped IDX file (the MNIST format) into a uint8 array."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            data = handle.read()
+        zero, dtype, ndim = struct.unpack(">HBB", data[:4])
+        shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+        if zero != 0 or dtype != 0x08:
+            raise ValueError("not an unsigned-byte IDX file")
+        return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    except (OSError, EOFError, ValueError, struct.error) as error:
+        raise ValueError(f"{path} is corrupt ({error}); reinstall it (for the Debian copy: "
+                         "apt-get install --reinstall dataset-fashion-mnist).") from error
+
+
+def verify_checksum(path, manifest=None):
+    """Check ``path`` against its sha256 in ``data/MANIFEST.sha256``; raise if missing or altered."""
+    path = Path(path)
+    manifest = Path(manifest or path.parent / "MANIFEST.sha256")
+    if not path.exists():
+        raise FileNotFoundError(f"Missing data file {path}; restore it with `git checkout -- data/` "
+                                "or rebuild it with `python data/make_subsets.py`.")
+    expected = dict(line.split()[::-1] for line in manifest.read_text().splitlines() if line.strip())
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    if expected.get(path.name) != actual:
+        raise ValueError(f"Checksum mismatch for {path}: expected {expected.get(path.name)}, got "
+                         f"{actual}. The file is corrupt or was changed; restore it with "
+                         "`git checkout -- data/` or rebuild it with `python data/make_subsets.py`.")

@@ -1,0 +1,79 @@
+"""GAN losses: pure functions of discriminator logits.
+
+Every function takes raw logits (before the sigmoid) and returns the batch mean.
+Writing the losses in terms of ``softplus`` keeps them finite for logits of any
+size: ``-log(sigmoid(x)) = softplus(-x)`` and ``-log(1 - sigmoid(x)) = softplus(x)``.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """Binary cross-entropy of the discriminator (Goodfellow et al. 2014, Eq. 1).
+
+    ``mean(-log sigmoid(real)) + mean(-log(1 - sigmoid(fake)))``, the negative of the
+    estimate of the value function V(D, G). It is ``2 ln 2`` when every logit is 0,
+    that is when D outputs 1/2 everywhere.
+
+    Args:
+        real_logits: discriminator logits on real images, shape ``(batch, ...)``.
+        fake_logits: discriminator logits on generated images.
+
+    Returns:
+        A scalar tensor.
+
+    Example:
+        >>> float(discriminator_loss(ops.zeros(4), ops.zeros(4)))  # 2 ln 2
+        1.386...
+    """
+    return ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+
+
+def generator_loss(fake_logits):
+    """Non-saturating generator loss (Goodfellow et al. 2014, Section 3).
+
+    ``mean(-log sigmoid(fake))``: the generator maximises log D(G(z)) instead of
+    minimising log(1 - D(G(z))). Same fixed point, strong gradients early in
+    training when D rejects the samples. ``ln 2`` at zero logits.
+    """
+    return ops.mean(ops.softplus(-fake_logits))
+
+
+def minimax_generator_loss(fake_logits):
+    """Saturating generator loss of the original minimax game (Goodfellow et al. 2014, Eq. 1).
+
+    ``mean(log(1 - sigmoid(fake)))``, the generator's part of V(D, G), which the
+    generator minimises. Its gradient vanishes when D confidently rejects the
+    samples (fake logits very negative), which is why ``generator_loss`` is used
+    in practice. ``-ln 2`` at zero logits.
+    """
+    return -ops.mean(ops.softplus(fake_logits))
+
+
+def gradient_penalty(discriminator, real_images, fake_images, seed=None):
+    """Gradient penalty of WGAN-GP (Gulrajani et al. 2017, Eq. 3).
+
+    ``mean((||grad_x D(x_hat)||_2 - 1)^2)`` at ``x_hat = eps * real + (1 - eps) * fake``
+    with one ``eps ~ U(0, 1)`` per example (a uniform draw, not a normal one).
+
+    Args:
+        discriminator: the critic, called with ``training=True``.
+        real_images: batch of real images.
+        fake_images: batch of generated images of the same shape.
+        seed: an int or ``keras.random.SeedGenerator`` for ``eps``.
+
+    Returns:
+        A scalar tensor.
+    """
+    batch_shape = [ops.shape(real_images)[0]] + [1] * (len(real_images.shape) - 1)
+    eps = keras.random.uniform(batch_shape, minval=0.0, maxval=1.0, seed=seed)
+    mixed = eps * real_images + (1.0 - eps) * fake_images
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        logits = discriminator(mixed, training=True)
+    grads = tape.gradient(logits, mixed)
+    norms = ops.sqrt(ops.sum(ops.square(grads), axis=list(range(1, len(grads.shape)))) + 1e-12)
+    return ops.mean(ops.square(norms - 1.0))
+

@@ -1,0 +1,83 @@
+"""The main job: run every notebook at its default parameters and collect the numbers.
+
+    python scripts/build_course.py                 # all notebooks -> build/
+    python scripts/build_course.py 01 03           # only notebooks whose name starts so
+    python scripts/build_course.py --store 01      # maintainers: refresh the stored notebook
+
+Each notebook runs with papermill from the notebooks/ folder, so its default
+``build_dir = "../build"`` is this repository's build/. Executed copies go to
+build/notebooks/, trained generators to build/models/, and every notebook's numbers are
+merged into build/results.json and printed as a table.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import papermill
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS):
+    """Execute ``notebook`` with papermill into ``output``; return the wall time in seconds."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    start = time.perf_counter()
+    papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {},
+                               cwd=str(cwd), kernel_name="python3", progress_bar=False)
+    return time.perf_counter() - start
+
+
+def store(notebook: Path, executed: Path):
+    """Copy an executed notebook over the stored one, without papermill's machine paths."""
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, notebook)
+
+
+def table(results: dict) -> str:
+    rows = [(stem, key, value) for stem, numbers in results.items() for key, value in numbers.items()
+            if not isinstance(value, (dict, list))]
+    width = max((len(f"{s}  {k}") for s, k, _ in rows), default=10)
+    lines = [f"{'notebook  measure':<{width}}  value", "-" * (width + 14)]
+    for stem, key, value in rows:
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        lines.append(f"{stem + '  ' + key:<{width}}  {shown}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefixes", nargs="*", help="run only notebooks whose name starts with these")
+    parser.add_argument("--store", action="store_true", help="also overwrite notebooks/ with the outputs")
+    args = parser.parse_args(argv)
+    build = ROOT / "build"
+    (build / "notebooks").mkdir(parents=True, exist_ok=True)
+    notebooks = [p for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+                 if not args.prefixes or p.name.startswith(tuple(args.prefixes))]
+    if not notebooks:
+        sys.exit(f"No notebook in {NOTEBOOKS} matches {args.prefixes}.")
+    for notebook in notebooks:
+        output = build / "notebooks" / notebook.name
+        print(f"running {notebook.name} ...", flush=True)
+        seconds = run(notebook, output)
+        print(f"  done in {seconds:.0f} s -> {output.relative_to(ROOT)}", flush=True)
+        if args.store:
+            store(notebook, output)
+    results = {}
+    for path in sorted((build / "results").glob("*.json")):
+        results[path.stem] = json.loads(path.read_text())
+    (build / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nbuild/results.json\n{table(results)}")
+
+
+if __name__ == "__main__":
+    main()
