@@ -4,18 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: course test lab system-data
+.PHONY: course test lab slides system-data
 
-course: $(STAMP) system-data   ## run every notebook, save models and build/results.json
+course: $(STAMP) system-data   ## run every notebook, save models and build/results.json, export slides
 	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python scripts/build_course.py
+	$(BIN)/python scripts/export_slides.py --source build/notebooks
 
 test: $(STAMP) system-data     ## the whole suite: unit tests, notebook smoke runs, nbval
 	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python -m pytest --nbval
 
 lab: $(STAMP)                  ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-system-data:                   ## full Fashion-MNIST from Debian, when root and apt-get can
+slides: $(STAMP)               ## build/slides/: offline reveal.js decks (and PDFs with chromium) of notebooks/
+	$(BIN)/python scripts/export_slides.py
+
+system-data:                   ## full Fashion-MNIST and chromium from Debian, when root and apt-get can
 	@bash scripts/install_system_data.sh
 
 $(STAMP): requirements.txt pyproject.toml

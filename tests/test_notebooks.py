@@ -50,7 +50,8 @@ def test_stored_notebook_conventions(notebook):
     assert 'preset = "cpu"' in parameters[0].source and "build_dir" in parameters[0].source
     assert nb.cells[0].source.startswith(f"# {notebook.name[:2]} ·")
     assert "colab.research.google.com" in nb.cells[0].source
-    assert all(c.outputs or not c.source.strip() for c in code), "stored unexecuted"
+    # execution_count, not outputs: the parameters cell and cells that only define things print nothing.
+    assert all(c.execution_count or not c.source.strip() for c in code), "stored unexecuted"
     assert not any(o.output_type == "error" for c in code for o in c.outputs)
     assert not MACHINE_PATH.search(json.dumps([c.outputs for c in code])), "machine path in outputs"
     assert nb.metadata.kernelspec.name == "python3"
