@@ -70,6 +70,21 @@ class GAN(keras.Model):
     frozen by toggling ``trainable``: the discriminator is fixed during the generator's
     update simply because its weights are not in that update.
 
+    Saving and resuming: ``save_weights`` (and so ``keras.callbacks.BackupAndRestore``)
+    stores both networks, both optimizers' state and the state of every random number
+    generator (noise and dropout), so a run killed mid-epoch and restarted with
+    ``BackupAndRestore(backup_dir)`` (default ``save_freq="epoch"``) resumes from the end of
+    the last complete epoch and ends with the same weights as an uninterrupted run, as
+    long as the data order of an epoch does not depend on how many epochs ran before.
+    Keras' ``BackupAndRestore`` restores the epoch, not the batch, so batch-level
+    ``save_freq`` would replay the batches of the interrupted epoch.
+
+    Several devices: build and compile inside ``strategy.scope()`` (for example
+    ``tf.distribute.MirroredStrategy()``); ``compile`` builds the optimizers there. Each
+    replica draws its own slice of the global batch's noise and its gradients are scaled
+    so that one update equals a single device's on the same global batch (exactly so
+    without dropout and gradient penalty, whose random draws repeat across replicas).
+
     Args:
         generator: model mapping ``(batch, latent_dim)`` noise to images in [-1, 1].
         discriminator: model mapping images to logits ``(batch, 1)``.
@@ -98,6 +113,7 @@ class GAN(keras.Model):
         self.gp_weight = float(gp_weight)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        self.built = True  # the networks come built; save_weights and BackupAndRestore need this
 
     def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
                 g_loss_fn=losses.generator_loss, **kwargs):
@@ -111,7 +127,16 @@ class GAN(keras.Model):
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
         """
-        super().compile(**kwargs)
+        if d_optimizer is g_optimizer:
+            raise ValueError("Expected two optimizer instances, one per network, got the same "
+                             "object twice; each keeps its own state (e.g. Adam's moments).")
+        super().compile(optimizer=None, **kwargs)  # no third, unused optimizer
+        # Built now, inside any distribution strategy's scope, and before BackupAndRestore
+        # or load_weights look for their variables.
+        for optimizer, network in ((d_optimizer, self.discriminator),
+                                   (g_optimizer, self.generator)):
+            if not optimizer.built:
+                optimizer.build(network.trainable_variables)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.d_loss_fn = d_loss_fn
@@ -125,7 +150,20 @@ class GAN(keras.Model):
         return self.generator(noise, training=training)
 
     def sample_noise(self, batch_size):
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Noise of shape ``(batch_size, latent_dim)`` from N(0, I).
+
+        Under a distribution strategy every replica draws the noise of the whole global
+        batch from the same seed and keeps its own rows, so replicas get different noise
+        and the run matches a single device's.
+        """
+        replica = tf.distribute.get_replica_context()  # None outside a replica (cross-replica)
+        replicas = replica.num_replicas_in_sync if replica else 1
+        noise = keras.random.normal((batch_size * replicas, self.latent_dim),
+                                    seed=self.seed_generator)
+        if replicas == 1:
+            return noise
+        start = replica.replica_id_in_sync_group * batch_size
+        return noise[start:start + batch_size]
 
     def generate(self, num_images: int = None, noise=None):
         """Generated images as a NumPy array, from ``noise`` or ``num_images`` fresh draws."""
@@ -147,14 +185,12 @@ class GAN(keras.Model):
                 if self.gp_weight > 0:
                     d_loss += self.gp_weight * losses.gradient_penalty(
                         self.discriminator, real_images, fake_images, self.seed_generator)
-            d_weights = self.discriminator.trainable_weights
-            self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_weights), d_weights))
+            self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator)
 
         with tf.GradientTape() as tape:
             generated = self.generator(self.sample_noise(batch_size), training=True)
             g_loss = self.g_loss_fn(self.discriminator(generated, training=True))
-        g_weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_weights), g_weights))
+        self.apply_update(self.g_optimizer, tape, g_loss, self.generator)
 
         d_real = ops.sigmoid(real_logits)
         d_fake = ops.sigmoid(fake_logits)
@@ -164,6 +200,38 @@ class GAN(keras.Model):
                             ("d_fake", ops.mean(d_fake)), ("d_accuracy", ops.mean(correct))):
             self.trackers[name].update_state(value)
         return {m.name: m.result() for m in self.metrics}
+
+    def apply_update(self, optimizer, tape, loss, network):
+        """One optimizer step on ``network``'s trainable weights, down the gradient of ``loss``.
+
+        Under a distribution strategy Keras sums the replicas' gradients; each replica's
+        loss is a mean over its share of the batch, so dividing by the number of replicas
+        makes the update equal one device's on the global batch.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        weights = network.trainable_weights
+        # scalar_mul also scales the IndexedSlices gradients of Embedding layers (ConditionalGAN)
+        gradients = [tf.math.scalar_mul(1.0 / replicas, gradient)
+                     for gradient in tape.gradient(loss, weights)]
+        optimizer.apply_gradients(zip(gradients, weights))
+
+    def save_own_variables(self, store):
+        # Keras saves weights and optimizer state but not random number generators; their
+        # state makes a resumed run draw the same noise (and dropout masks) as an unbroken one.
+        for index, state in enumerate(self._random_states()):
+            store[f"random_state_{index}"] = state
+
+    def load_own_variables(self, store):
+        states = self._random_states()
+        if len(store.keys()) != len(states):
+            raise ValueError(f"Expected {len(states)} random-generator states in the weights "
+                             f"file, got {len(store.keys())}; was it saved from another model?")
+        for index, state in enumerate(states):
+            state.assign(store[f"random_state_{index}"])
+
+    def _random_states(self):
+        weights = {id(weight) for weight in self.weights}
+        return [variable for variable in self.variables if id(variable) not in weights]
 
     def fit(self, x=None, *args, **kwargs):
         """``keras.Model.fit`` after checking the data against the discriminator's input.
@@ -180,7 +248,8 @@ class GAN(keras.Model):
 
 def check_images(images, discriminator):
     """Raise ``ValueError`` unless ``images`` is a float batch in [-1, 1] the discriminator accepts."""
-    expected = tuple(discriminator.input_shape[1:])
+    input_shape = discriminator.input_shape  # a list for [image, labels] (ConditionalGAN)
+    expected = tuple((input_shape[0] if isinstance(input_shape, list) else input_shape)[1:])
     shape = tuple(images.shape)
     if len(shape) != len(expected) + 1:
         raise ValueError(f"Expected a batch of images of rank {len(expected) + 1} "

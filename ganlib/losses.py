@@ -3,6 +3,10 @@
 Every function takes raw logits (before the sigmoid) and returns the batch mean.
 Writing the losses in terms of ``softplus`` keeps them finite for logits of any
 size: ``-log(sigmoid(x)) = softplus(-x)`` and ``-log(1 - sigmoid(x)) = softplus(x)``.
+
+The least-squares, Wasserstein and hinge losses read the same raw outputs as scores
+(no sigmoid). ``PAIRS`` names every (discriminator loss, generator loss) pair, ready for
+``GAN.compile(d_optimizer, g_optimizer, *PAIRS["hinge"])``.
 """
 
 import keras
@@ -77,3 +81,60 @@ def gradient_penalty(discriminator, real_images, fake_images, seed=None):
     norms = ops.sqrt(ops.sum(ops.square(grads), axis=list(range(1, len(grads.shape)))) + 1e-12)
     return ops.mean(ops.square(norms - 1.0))
 
+
+def lsgan_discriminator_loss(real_logits, fake_logits):
+    """Least-squares discriminator loss (Mao et al. 2017, the 0-1 coding a=0, b=c=1).
+
+    ``0.5 * mean((real - 1)^2) + 0.5 * mean(fake^2)``: D regresses its raw output to 1 on
+    real images and 0 on fakes. ``0.5`` when every output is 0.
+    """
+    return 0.5 * ops.mean(ops.square(real_logits - 1.0)) + 0.5 * ops.mean(ops.square(fake_logits))
+
+
+def lsgan_generator_loss(fake_logits):
+    """Least-squares generator loss (Mao et al. 2017, the 0-1 coding a=0, b=c=1).
+
+    ``0.5 * mean((fake - 1)^2)``: G pushes D's output on its samples toward the "real"
+    target 1. Unlike the cross-entropy, the penalty keeps growing for samples far on the
+    correct side of the boundary, so their gradients do not vanish. ``0.5`` at output 0.
+    """
+    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+def wasserstein_critic_loss(real_logits, fake_logits):
+    """Wasserstein critic loss (Arjovsky et al. 2017; WGAN-GP: Gulrajani et al. 2017).
+
+    ``mean(fake) - mean(real)``: the critic maximises the gap between its scores on real
+    and generated images, an estimate of the Wasserstein-1 distance when the critic is
+    1-Lipschitz. Use it with ``GAN(..., gp_weight=10)`` (WGAN-GP), which adds
+    ``gradient_penalty`` to enforce the Lipschitz constraint. ``0`` when scores are equal.
+    """
+    return ops.mean(fake_logits) - ops.mean(real_logits)
+
+
+def wasserstein_generator_loss(fake_logits):
+    """Wasserstein generator loss (Arjovsky et al. 2017, Algorithm 1): ``-mean(fake)``."""
+    return -ops.mean(fake_logits)
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge discriminator loss (Lim and Ye 2017, "Geometric GAN"; Miyato et al. 2018, SN-GAN).
+
+    ``mean(relu(1 - real)) + mean(relu(1 + fake))``: a support-vector margin; scores
+    beyond +1 on real and below -1 on fakes cost nothing. ``2`` at output 0.
+    """
+    return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """Hinge generator loss (Lim and Ye 2017; Miyato et al. 2018): ``-mean(fake)``."""
+    return -ops.mean(fake_logits)
+
+
+PAIRS = {
+    "bce": (discriminator_loss, generator_loss),
+    "minimax": (discriminator_loss, minimax_generator_loss),
+    "lsgan": (lsgan_discriminator_loss, lsgan_generator_loss),
+    "wgan": (wasserstein_critic_loss, wasserstein_generator_loss),  # with GAN(gp_weight=10)
+    "hinge": (hinge_discriminator_loss, hinge_generator_loss),
+}
