@@ -1,0 +1,209 @@
+"""DCGAN networks (Radford, Metz and Chintala 2016) and the paper's optimizers.
+
+A DCGAN is not a new training algorithm: it is ``ganlib.GAN`` with the convolutional
+networks built here, trained with the paper's Adam settings::
+
+    generator = dcgan.build_generator(latent_dim=100)
+    discriminator = dcgan.build_discriminator(input_shape=(28, 28, 1))
+    gan = GAN(generator, discriminator, latent_dim=100)
+    gan.compile(**dcgan.optimizers())
+
+The paper's guidelines, numbered as the builders' docstrings and code comments cite them:
+
+- [1] no pooling: strided convolutions downsample in the discriminator, fractionally
+  strided (transposed) convolutions upsample in the generator (Section 3);
+- [2] batch normalization in both networks, except at the generator's output and the
+  discriminator's input (Section 3);
+- [3] no fully connected hidden layers: the generator's first layer is a projection of z
+  reshaped into the first feature map, and the discriminator's last feature map is
+  flattened into a single logit (Section 3);
+- [4] ReLU in the generator, tanh at its output (Section 3);
+- [5] LeakyReLU with slope 0.2 in every discriminator layer (Sections 3 and 4);
+- [6] weights drawn from N(0, 0.02) (Section 4);
+- [7] Adam with learning rate 0.0002 and beta_1 = 0.5 (Section 4), in ``optimizers()``.
+
+The defaults are sized for a CPU run on 28x28 images (the DCGAN notebook measures the time
+of an epoch). ``filters`` (width) and ``depth``
+(number of stride-2 layers) grow them: ``filters=128, depth=4`` on 64x64x3 images gives the
+layer sizes of the paper's LSUN networks (generator 4x4x1024 -> 8x8x512 -> 16x16x256 ->
+32x32x128 -> 64x64x3, discriminator the mirror image).
+"""
+
+import keras
+from keras import layers
+
+from ganlib.gan import _check_positive_int
+
+LEAKY_SLOPE = 0.2           # [5]
+WEIGHT_STDDEV = 0.02        # [6]
+LEARNING_RATE = 2e-4        # [7]
+BETA_1 = 0.5                # [7]
+# Keras' default momentum of 0.99 lets the moving statistics (used by training=False, e.g.
+# GAN.generate) trail the weights by ~100 steps; 0.9, as in the widely used DCGAN code
+# (PyTorch's example, carpedm20/DCGAN-tensorflow), keeps them current in short runs.
+BATCHNORM_MOMENTUM = 0.9
+
+
+def build_generator(latent_dim: int = 100, image_shape=(28, 28, 1), filters: int = 24,
+                    depth: int = 2, kernel_size: int = 5, name="generator"):
+    """DCGAN generator: noise -> projected feature map -> transposed convolutions -> tanh image.
+
+    The feature map starts at ``image_shape / 2**depth`` with ``filters * 2**(depth - 1)``
+    channels; each of the ``depth`` transposed convolutions doubles its height and width,
+    the hidden ones halving the channels down to ``filters``, the last one making the
+    image's channels. Defaults for 28x28: 7x7x48 -> 14x14x24 -> 28x28x1.
+
+    Guidelines of Radford et al. (2016) and the line applying each (marked in the code):
+
+    - [1] upsampling only by ``Conv2DTranspose(..., strides=2)``, no pooling or resizing;
+    - [2] ``BatchNormalization`` after the projection and every hidden transposed
+      convolution, none after the output layer (its convolution keeps a bias instead);
+    - [3] the projection ``Dense`` + ``Reshape`` is the only dense layer;
+    - [4] ``layers.ReLU`` after every hidden layer, ``activation="tanh"`` at the output,
+      matching images scaled to [-1, 1];
+    - [6] every kernel from ``RandomNormal(0, 0.02)``.
+
+    Args:
+        latent_dim: length of the noise vector z (the paper uses 100).
+        image_shape: ``(height, width, channels)`` of the images to generate; height and
+            width must be divisible by ``2**depth``.
+        filters: channels of the last hidden feature map; doubled at each step back
+            toward the noise.
+        depth: number of transposed convolutions (each doubles height and width).
+        kernel_size: side of the square convolution kernels (the paper uses 5).
+        name: name of the model.
+
+    Returns:
+        A Functional ``keras.Model`` mapping ``(batch, latent_dim)`` noise to
+        ``(batch, *image_shape)`` images in [-1, 1].
+
+    Raises:
+        ValueError: for a non-positive size or an image size not divisible by ``2**depth``.
+
+    Example:
+        >>> generator = build_generator(latent_dim=100, image_shape=(28, 28, 1))
+        >>> generator(keras.random.normal((16, 100))).shape
+        TensorShape([16, 28, 28, 1])
+    """
+    _check_positive_int("latent_dim", latent_dim)
+    height, width, channels = _check_architecture(image_shape, filters, depth, kernel_size)
+    start_height, start_width = height // 2**depth, width // 2**depth
+
+    noise = keras.Input((latent_dim,), name="noise")
+    start_filters = filters * 2 ** (depth - 1)
+    x = layers.Dense(start_height * start_width * start_filters, use_bias=False,  # [3]
+                     kernel_initializer=_weights(), name="project")(noise)  # [6]
+    x = layers.Reshape((start_height, start_width, start_filters), name="feature_map")(x)  # [3]
+    x = _batch_norm("project_bn")(x)  # [2]
+    x = layers.ReLU(name="project_relu")(x)  # [4]
+    for step in range(1, depth):
+        x = layers.Conv2DTranspose(start_filters // 2**step, kernel_size, strides=2,  # [1]
+                                   padding="same", use_bias=False,
+                                   kernel_initializer=_weights(), name=f"upsample_{step}")(x)  # [6]
+        x = _batch_norm(f"upsample_{step}_bn")(x)  # [2]
+        x = layers.ReLU(name=f"upsample_{step}_relu")(x)  # [4]
+    images = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",  # [1]
+                                    activation="tanh",  # [4] and [2]: no batch norm here
+                                    kernel_initializer=_weights(), name="image")(x)  # [6]
+    return keras.Model(noise, images, name=name)
+
+
+def build_discriminator(input_shape=(28, 28, 1), filters: int = 24, depth: int = 2,
+                        kernel_size: int = 5, name="discriminator"):
+    """DCGAN discriminator: image -> strided convolutions -> one logit.
+
+    The mirror of ``build_generator``: ``depth`` stride-2 convolutions, the first with
+    ``filters`` channels, each next one doubling them while halving height and width.
+    Defaults for 28x28: 28x28x1 -> 14x14x24 -> 7x7x48 -> logit.
+
+    Guidelines of Radford et al. (2016) and the line applying each (marked in the code):
+
+    - [1] downsampling only by ``Conv2D(..., strides=2)``, no pooling;
+    - [2] ``BatchNormalization`` after every convolution except the first, the one that
+      sees the input images (it keeps a bias instead);
+    - [3] the last feature map is flattened into ``Dense(1)``, the only dense layer;
+    - [5] ``LeakyReLU(negative_slope=0.2)`` after every convolution;
+    - [6] every kernel from ``RandomNormal(0, 0.02)``.
+
+    The output is a logit, not the paper's sigmoid probability: ``ganlib.losses`` apply the
+    sigmoid inside the loss, which stays finite for any logit.
+
+    Args:
+        input_shape: ``(height, width, channels)`` of the images; height and width must be
+            divisible by ``2**depth``, so that the network mirrors ``build_generator``.
+        filters: channels of the first convolution; doubled at each next one.
+        depth: number of strided convolutions (each halves height and width).
+        kernel_size: side of the square convolution kernels (the paper uses 5).
+        name: name of the model.
+
+    Returns:
+        A Functional ``keras.Model`` mapping ``(batch, *input_shape)`` images to logits of
+        shape ``(batch, 1)``.
+
+    Raises:
+        ValueError: for a non-positive size or an image size not divisible by ``2**depth``.
+    """
+    _check_architecture(input_shape, filters, depth, kernel_size)
+    images = keras.Input(tuple(input_shape), name="image")
+    x = images
+    for step in range(1, depth + 1):
+        x = layers.Conv2D(filters * 2 ** (step - 1), kernel_size, strides=2, padding="same",  # [1]
+                          use_bias=step == 1,  # batch norm's offset replaces the bias
+                          kernel_initializer=_weights(), name=f"downsample_{step}")(x)  # [6]
+        if step > 1:  # [2]: no batch norm on the input layer
+            x = _batch_norm(f"downsample_{step}_bn")(x)
+        x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"downsample_{step}_leaky_relu")(x)  # [5]
+    x = layers.Flatten(name="flatten")(x)  # [3]
+    logits = layers.Dense(1, kernel_initializer=_weights(), name="logit")(x)  # [3], [6]
+    return keras.Model(images, logits, name=name)
+
+
+def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1) -> dict:
+    """The paper's two Adam optimizers [7], one per network, ready for ``GAN.compile``.
+
+    Radford et al. found the Adam default learning rate of 0.001 too high and its
+    beta_1 = 0.9 made training oscillate and become unstable; they use 0.0002 and 0.5.
+
+    Args:
+        learning_rate: Adam's step size.
+        beta_1: decay rate of Adam's first-moment (momentum) estimate.
+
+    Returns:
+        ``{"d_optimizer": Adam, "g_optimizer": Adam}``, two separate instances (each
+        keeps moment estimates for its own network's weights).
+
+    Example:
+        >>> gan.compile(**optimizers())
+    """
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
+    if not 0 <= beta_1 < 1:
+        raise ValueError(f"beta_1 must be in [0, 1), got {beta_1!r}.")
+    return {role: keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
+            for role in ("d_optimizer", "g_optimizer")}
+
+
+def _weights():
+    # A fresh initializer per layer: one shared unseeded instance would repeat its draws.
+    return keras.initializers.RandomNormal(mean=0.0, stddev=WEIGHT_STDDEV)
+
+
+def _batch_norm(name):
+    return layers.BatchNormalization(momentum=BATCHNORM_MOMENTUM, name=name)
+
+
+def _check_architecture(image_shape, filters, depth, kernel_size):
+    """Validate the shared arguments; return ``(height, width, channels)``."""
+    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
+        raise ValueError(f"Expected an image shape (height, width, channels), got {image_shape!r}.")
+    for axis, size in zip(("height", "width", "channels"), image_shape):
+        _check_positive_int(f"Image {axis}", size)
+    _check_positive_int("filters", filters)
+    _check_positive_int("depth", depth)
+    _check_positive_int("kernel_size", kernel_size)
+    height, width, channels = (int(size) for size in image_shape)
+    if height % 2**depth or width % 2**depth:
+        raise ValueError(f"Image height and width must be divisible by 2**depth = {2**depth} "
+                         f"(one halving per stride-2 layer), got {height}x{width} with depth={depth}; "
+                         f"use a smaller depth or pad the images.")
+    return height, width, channels
