@@ -1,0 +1,334 @@
+"""Conditional GANs (Mirza and Osindero 2014) and the auxiliary-classifier variant (Odena et al. 2017).
+
+The class label y enters both networks: the generator maps ``[noise, labels]`` to an
+image, G(z|y), and the discriminator scores ``[image, labels]``, D(x|y). Training is the
+GAN game of ``ganlib.GAN`` with y drawn from the data:
+
+    min_G max_D  E_{(x,y)~data}[log D(x|y)] + E_{z~p(z), y~data}[log(1 - D(G(z|y)|y))]
+
+Labels are integer class indices ``0 .. num_classes - 1``. The networks turn them into
+vectors with an ``Embedding`` layer, which is the same as multiplying a one-hot vector by
+a weight matrix (the paper's y input layer), without building the one-hot vector.
+
+With ``classifier_weight > 0`` the model is an AC-GAN: the discriminator sees the image
+only and returns two outputs, ``[logit, class_logits]``; both networks also minimise the
+cross-entropy of the class head (the paper's L_C) on real and generated images.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from ganlib import dcgan, gan, losses
+from ganlib.gan import GAN, METRIC_NAMES, _check_positive_int
+
+
+def build_mlp_generator(latent_dim: int, num_classes: int, image_shape, hidden_units=(256,),
+                        embedding_dim: int = 16, name="conditional_generator"):
+    """Conditional multilayer perceptron: ``ganlib.build_mlp_generator`` fed ``[z, embedding(y)]``.
+
+    Args:
+        latent_dim: length of the noise vector z.
+        num_classes: number of classes; labels are ``0 .. num_classes - 1``.
+        image_shape: shape of one generated image, e.g. ``(28, 28, 1)``.
+        hidden_units: widths of the Dense/ReLU hidden layers.
+        embedding_dim: length of the label embedding.
+        name: name of the model.
+
+    Returns:
+        A Functional ``keras.Model`` with inputs ``[noise (batch, latent_dim), labels (batch,)]``
+        and output ``(batch, *image_shape)`` in [-1, 1].
+    """
+    noise, labels, joined = _generator_inputs(latent_dim, num_classes, embedding_dim)
+    body = gan.build_mlp_generator(latent_dim + embedding_dim, image_shape, hidden_units)
+    return keras.Model([noise, labels], body(joined), name=name)
+
+
+def build_mlp_discriminator(image_shape, num_classes: int, hidden_units=(256,),
+                            embedding_dim: int = 16, dropout: float = 0.0,
+                            name="conditional_discriminator"):
+    """Conditional multilayer perceptron: ``ganlib.build_mlp_discriminator`` fed ``[x, embedding(y)]``.
+
+    The label embedding is concatenated to the flattened image.
+
+    Args:
+        image_shape: shape of one input image.
+        num_classes: number of classes.
+        hidden_units: widths of the Dense/LeakyReLU hidden layers.
+        embedding_dim: length of the label embedding.
+        dropout: dropout rate after each hidden layer.
+        name: name of the model.
+
+    Returns:
+        A Functional ``keras.Model`` with inputs ``[image, labels]`` and logits ``(batch, 1)``.
+    """
+    images, labels = _discriminator_inputs(image_shape, num_classes)
+    embedded = _label_embedding(num_classes, embedding_dim)(labels)
+    joined = layers.Concatenate(name="image_and_label")([layers.Flatten()(images), embedded])
+    body = gan.build_mlp_discriminator((int(np.prod(image_shape)) + embedding_dim,), hidden_units, dropout)
+    return keras.Model([images, labels], body(joined), name=name)
+
+
+def build_conv_generator(latent_dim: int, num_classes: int, image_shape=(28, 28, 1),
+                         embedding_dim: int = 16, name="conditional_generator", **dcgan_options):
+    """Conditional DCGAN generator: ``dcgan.build_generator`` fed ``[z, embedding(y)]``.
+
+    Args:
+        latent_dim: length of the noise vector z.
+        num_classes: number of classes.
+        image_shape: shape of one generated image.
+        embedding_dim: length of the label embedding.
+        name: name of the model.
+        **dcgan_options: ``filters``, ``depth``, ``kernel_size`` of ``dcgan.build_generator``.
+
+    Returns:
+        A Functional ``keras.Model`` with inputs ``[noise, labels]`` and output ``(batch, *image_shape)``.
+    """
+    noise, labels, joined = _generator_inputs(latent_dim, num_classes, embedding_dim)
+    body = dcgan.build_generator(latent_dim + embedding_dim, image_shape, **dcgan_options)
+    return keras.Model([noise, labels], body(joined), name=name)
+
+
+def build_conv_discriminator(image_shape, num_classes: int, name="conditional_discriminator",
+                             **dcgan_options):
+    """Conditional DCGAN discriminator: ``dcgan.build_discriminator`` fed the image and a label channel.
+
+    The label is embedded as an ``H x W`` map learned per class and concatenated to the
+    image as one more channel, so that every convolution sees it.
+
+    Args:
+        image_shape: shape of one input image, ``(height, width, channels)``.
+        num_classes: number of classes.
+        name: name of the model.
+        **dcgan_options: ``filters``, ``depth``, ``kernel_size`` of ``dcgan.build_discriminator``.
+
+    Returns:
+        A Functional ``keras.Model`` with inputs ``[image, labels]`` and logits ``(batch, 1)``.
+    """
+    height, width, channels = image_shape
+    images, labels = _discriminator_inputs(image_shape, num_classes)
+    label_map = _label_embedding(num_classes, height * width)(labels)
+    label_map = layers.Reshape((height, width, 1), name="label_channel")(label_map)
+    joined = layers.Concatenate(name="image_and_label")([images, label_map])
+    body = dcgan.build_discriminator((height, width, channels + 1), **dcgan_options)
+    return keras.Model([images, labels], body(joined), name=name)
+
+
+def build_acgan_discriminator(image_shape, num_classes: int, name="acgan_discriminator",
+                              **dcgan_options):
+    """AC-GAN discriminator (Odena et al. 2017): ``dcgan.build_discriminator`` with a class head.
+
+    It does not see the label: a second ``Dense`` head on the flattened features gives
+    ``num_classes`` class logits, so the class must be recognised from the image. Use it
+    with ``ConditionalGAN(..., classifier_weight=1.0)``.
+
+    Returns:
+        A Functional ``keras.Model`` mapping images to
+        ``[logits (batch, 1), class_logits (batch, num_classes)]``.
+    """
+    _check_positive_int("num_classes", num_classes)
+    body = dcgan.build_discriminator(tuple(image_shape), **dcgan_options)
+    features = body.get_layer("flatten").output
+    class_logits = layers.Dense(num_classes, name="class_logits")(features)
+    return keras.Model(body.inputs, [body.outputs[0], class_logits], name=name)
+
+
+class ConditionalGAN(GAN):
+    """A ``GAN`` whose generator and discriminator both receive the class label.
+
+    ``fit`` takes ``(images, labels)``: a ``tf.data.Dataset`` of such batches (for example
+    ``ganlib.data.load("fashion_mnist")``) or arrays as ``fit(images, labels)``. Each step
+    generates fakes for the labels of the real batch, so generated classes follow the
+    data's class frequencies, and otherwise runs the steps of ``GAN.train_step``. The
+    constructor, ``compile`` and the metric names are those of ``GAN``.
+
+    Args:
+        generator: model mapping ``[noise (batch, latent_dim), labels (batch,)]`` to images.
+        discriminator: model mapping ``[images, labels]`` to logits ``(batch, 1)``; with
+            ``classifier_weight > 0``, a model mapping images to ``[logits, class_logits]``.
+        latent_dim: length of the noise vector.
+        num_classes: number of classes; labels are integers ``0 .. num_classes - 1``.
+        classifier_weight: weight of the AC-GAN class loss (0, the default, is a plain
+            conditional GAN).
+        **kwargs: ``d_steps``, ``gp_weight``, ``seed`` and the rest of ``GAN``'s arguments.
+
+    Example:
+        >>> generator = build_conv_generator(latent_dim=64, num_classes=10)
+        >>> discriminator = build_conv_discriminator((28, 28, 1), num_classes=10)
+        >>> cgan = ConditionalGAN(generator, discriminator, latent_dim=64, num_classes=10)
+        >>> cgan.compile(**ganlib.dcgan.optimizers())
+        >>> cgan.fit(ganlib.data.load("fashion_mnist", batch_size=32), epochs=2)
+        >>> images = cgan.generate(np.repeat(np.arange(10), 8))  # 8 images of each class
+    """
+
+    def __init__(self, generator, discriminator, latent_dim: int, num_classes: int,
+                 classifier_weight: float = 0.0, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        _check_positive_int("num_classes", num_classes)
+        if classifier_weight < 0:
+            raise ValueError(f"classifier_weight must be >= 0, got {classifier_weight}.")
+        self.num_classes = int(num_classes)
+        self.classifier_weight = float(classifier_weight)
+        _check_networks(generator, discriminator, self.classifier_weight)
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def generate(self, labels, noise=None):
+        """Generated images of the given classes as a NumPy array.
+
+        Args:
+            labels: integer class indices, shape ``(n,)``; e.g. ``np.repeat(np.arange(10), 8)``.
+            noise: optional ``(n, latent_dim)`` noise; fresh draws when omitted.
+
+        Returns:
+            ``n`` images, image ``i`` of class ``labels[i]``.
+        """
+        labels = check_labels(labels, self.num_classes)
+        if noise is None:
+            noise = self.sample_noise(len(labels))
+        elif tuple(noise.shape) != (len(labels), self.latent_dim):
+            raise ValueError(f"Expected noise of shape ({len(labels)}, {self.latent_dim}), one row "
+                             f"per label, got {tuple(noise.shape)}.")
+        inputs = [ops.convert_to_tensor(noise, "float32"), ops.convert_to_tensor(labels)]
+        return ops.convert_to_numpy(self.generator(inputs, training=False))
+
+    def train_step(self, data):
+        real_images, labels = data[0], ops.reshape(data[1], (-1,))
+        batch_size = ops.shape(real_images)[0]
+
+        for _ in range(self.d_steps):
+            fake_images = self.generator([self.sample_noise(batch_size), labels], training=True)
+            with tf.GradientTape() as tape:
+                real_logits, real_class_loss = self._discriminate(real_images, labels)
+                fake_logits, fake_class_loss = self._discriminate(fake_images, labels)
+                d_loss = (self.d_loss_fn(real_logits, fake_logits)
+                          + self.classifier_weight * (real_class_loss + fake_class_loss))
+                if self.gp_weight > 0:
+                    def critic(images, training=True):
+                        return self._discriminate(images, labels)[0]
+                    d_loss += self.gp_weight * losses.gradient_penalty(
+                        critic, real_images, fake_images, self.seed_generator)
+            self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator)
+
+        with tf.GradientTape() as tape:
+            generated = self.generator([self.sample_noise(batch_size), labels], training=True)
+            generated_logits, generated_class_loss = self._discriminate(generated, labels)
+            g_loss = self.g_loss_fn(generated_logits) + self.classifier_weight * generated_class_loss
+        self.apply_update(self.g_optimizer, tape, g_loss, self.generator)
+
+        correct = ops.concatenate([ops.cast(real_logits > 0, "float32"),
+                                   ops.cast(fake_logits < 0, "float32")], axis=0)
+        values = (d_loss, g_loss, ops.mean(ops.sigmoid(real_logits)),
+                  ops.mean(ops.sigmoid(fake_logits)), ops.mean(correct))
+        for name, value in zip(METRIC_NAMES, values):
+            self.trackers[name].update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``GAN.fit`` after checking that the data carries valid labels.
+
+        Takes a dataset of ``(images, labels)`` batches or arrays as ``fit(images, labels)``.
+        The first batch is inspected before any step runs; missing labels, labels of the
+        wrong shape or dtype, and labels outside ``0 .. num_classes - 1`` raise ``ValueError``.
+        """
+        images, labels = _first_batch(x, y, kwargs.get("batch_size"))
+        check_labels(labels, self.num_classes, num_images=len(images))
+        return super().fit(x, y, *args, **kwargs)
+
+    def _discriminate(self, images, labels):
+        """Discriminator logits and the class loss (0 unless AC-GAN), in training mode."""
+        if self.classifier_weight == 0:
+            return self.discriminator([images, labels], training=True), 0.0
+        logits, class_logits = self.discriminator(images, training=True)
+        class_loss = ops.mean(keras.losses.sparse_categorical_crossentropy(
+            labels, class_logits, from_logits=True))
+        return logits, class_loss
+
+
+def check_labels(labels, num_classes: int, num_images: int | None = None) -> np.ndarray:
+    """Raise ``ValueError`` unless ``labels`` are integer class indices ``0 .. num_classes - 1``.
+
+    Args:
+        labels: array-like of shape ``(batch,)`` or ``(batch, 1)``.
+        num_classes: number of classes.
+        num_images: when given, the number of labels must equal it.
+
+    Returns:
+        The labels as an int32 array of shape ``(batch,)``.
+    """
+    values = np.asarray(ops.convert_to_numpy(labels))
+    shape = values.shape
+    if values.ndim == 2 and shape[1] == num_classes and num_classes > 1:
+        raise ValueError(f"Expected integer class labels of shape (batch,), got shape {shape}, "
+                         "which looks one-hot; pass labels.argmax(axis=1) instead.")
+    if values.ndim not in (1, 2) or (values.ndim == 2 and shape[1] != 1):
+        raise ValueError(f"Expected integer class labels of shape (batch,) or (batch, 1), got shape {shape}.")
+    if not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(f"Expected integer class labels 0..{num_classes - 1}, got dtype {values.dtype}.")
+    values = values.reshape(-1)
+    if num_images is not None and len(values) != num_images:
+        raise ValueError(f"Expected one label per image ({num_images}), got {len(values)} labels.")
+    if len(values) and (values.min() < 0 or values.max() >= num_classes):
+        raise ValueError(f"Expected labels in 0..{num_classes - 1} (num_classes={num_classes}), "
+                         f"got values in {values.min()}..{values.max()}.")
+    return values.astype("int32")
+
+
+def _generator_inputs(latent_dim, num_classes, embedding_dim):
+    """Noise and label inputs, and their concatenation ``[z, embedding(y)]``."""
+    _check_positive_int("latent_dim", latent_dim)
+    _check_positive_int("num_classes", num_classes)
+    _check_positive_int("embedding_dim", embedding_dim)
+    noise = keras.Input((latent_dim,), name="noise")
+    labels = keras.Input((), dtype="int32", name="label")
+    embedded = _label_embedding(num_classes, embedding_dim)(labels)
+    return noise, labels, layers.Concatenate(name="noise_and_label")([noise, embedded])
+
+
+def _label_embedding(num_classes, length):
+    # N(0, 1) like the noise and on the scale of the pixels: with Keras' default U(-0.05, 0.05)
+    # the label starts 20 times weaker than z and the networks take long to start using it.
+    return layers.Embedding(num_classes, length, name="label_embedding",
+                            embeddings_initializer=keras.initializers.RandomNormal(stddev=1.0))
+
+
+def _discriminator_inputs(image_shape, num_classes):
+    _check_positive_int("num_classes", num_classes)
+    return keras.Input(tuple(image_shape), name="image"), keras.Input((), dtype="int32", name="label")
+
+
+def _check_networks(generator, discriminator, classifier_weight):
+    """Check the networks' inputs and outputs against the mode (conditional or AC-GAN)."""
+    if len(generator.inputs) != 2:
+        raise ValueError(f"Expected a generator with two inputs [noise, labels], got "
+                         f"{len(generator.inputs)} input(s); build it with build_conv_generator.")
+    if classifier_weight == 0 and (len(discriminator.inputs) != 2 or len(discriminator.outputs) != 1):
+        raise ValueError(f"Expected a discriminator with inputs [image, labels] and one output, got "
+                         f"{len(discriminator.inputs)} input(s) and {len(discriminator.outputs)} "
+                         "output(s); for an AC-GAN discriminator set classifier_weight > 0.")
+    if classifier_weight > 0 and (len(discriminator.inputs) != 1 or len(discriminator.outputs) != 2):
+        raise ValueError(f"classifier_weight > 0 (AC-GAN) expects a discriminator with the image as "
+                         f"its only input and outputs [logit, class_logits], got "
+                         f"{len(discriminator.inputs)} input(s) and {len(discriminator.outputs)} "
+                         "output(s); build it with build_acgan_discriminator.")
+
+
+def _first_batch(x, y, batch_size):
+    """The first (images, labels) that ``fit`` would see; ``ValueError`` when there are no labels."""
+    needs_labels = ("ConditionalGAN needs labels: expected a dataset of (images, labels) batches "
+                    "or fit(images, labels)")
+    if isinstance(x, tf.data.Dataset):
+        for element in x.take(1):
+            if not isinstance(element, tuple) or len(element) < 2:
+                raise ValueError(f"{needs_labels}, got batches of images only "
+                                 "(ganlib.data.load gives labels with with_labels=True).")
+            return element[0], element[1]
+        raise ValueError("The dataset is empty: expected at least one batch of (images, labels).")
+    if x is None or len(x) == 0:
+        raise ValueError("Expected training images, got none (empty array or None).")
+    if y is None:
+        raise ValueError(f"{needs_labels}, got images without labels.")
+    count = batch_size or 32
+    return x[:count], y[:count]
