@@ -70,9 +70,9 @@ def _pytest_nbval(notebook_dir):
 @pytest.mark.parametrize("stored, passes", [("2\n", True), ("3\n", False)])
 def test_nbval_goes_red_when_a_checked_output_changes(tmp_path, stored, passes):
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("print(1 + 1)")
+    cell = nbformat.v4.new_code_cell("print(1 + 1)", execution_count=1)
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored)]
-    ignored = nbformat.v4.new_code_cell("import time; print(time.time())")
+    ignored = nbformat.v4.new_code_cell("import time; print(time.time())", execution_count=2)
     ignored.metadata["tags"] = ["nbval-ignore-output"]
     ignored.outputs = [nbformat.v4.new_output("stream", name="stdout", text="0.0\n")]
     nb.cells = [cell, ignored]
