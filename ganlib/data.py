@@ -11,6 +11,9 @@ gives the same data as NumPy arrays. Sources are tried in this order, none of th
 3. the small real subsets shipped in the repository's ``data/`` folder, checked against
    ``data/MANIFEST.sha256``.
 
+``"sr_photos"`` (natural photos for super-resolution, as ``(low_res, high_res)`` crop pairs)
+is handled by ``ganlib.photos``, which documents its own sources, split and options.
+
 ``source="download"`` fetches the full dataset with Keras, failing within seconds when offline.
 """
 
@@ -25,11 +28,13 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from ganlib import photos
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DATA_DIR_ENV = "GANLIB_DATA_DIR"
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 KERAS_CACHE = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
-NAMES = ("mnist", "fashion_mnist", "faces2x2")
+NAMES = ("mnist", "fashion_mnist", "faces2x2", photos.NAME)
 SPLITS = ("train", "test")
 SOURCES = ("auto", "user", "full", "subset", "download")
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -51,11 +56,11 @@ class Arrays:
 
 def load(name: str, split: str = "train", batch_size: int = 128, shuffle: bool = True,
          seed: int = 0, with_labels: bool = True, limit: int | None = None,
-         drop_remainder: bool = False, source: str = "auto") -> tf.data.Dataset:
+         drop_remainder: bool = False, source: str = "auto", **options) -> tf.data.Dataset:
     """A ``tf.data.Dataset`` of image batches (and labels, where the dataset has them).
 
     Args:
-        name: one of ``"mnist"``, ``"fashion_mnist"``, ``"faces2x2"``.
+        name: one of ``"mnist"``, ``"fashion_mnist"``, ``"faces2x2"``, ``"sr_photos"``.
         split: ``"train"`` or ``"test"``.
         batch_size: images per batch; the last batch may be smaller unless ``drop_remainder``.
         shuffle: reshuffle every epoch, from ``seed``.
@@ -65,6 +70,9 @@ def load(name: str, split: str = "train", batch_size: int = 128, shuffle: bool =
         drop_remainder: drop a last partial batch.
         source: ``"auto"`` (the order in the module docstring), ``"user"``, ``"full"``,
             ``"subset"`` or ``"download"``.
+        **options: for ``"sr_photos"`` only, the further arguments of ``ganlib.photos.load``
+            (``scale``, ``crop_size``, ``num_crops``, ``augment``, ``folder``); it yields
+            ``(low_res, high_res)`` and ignores ``with_labels``.
 
     Returns:
         The dataset; ``dataset.source`` says which source was used.
@@ -73,6 +81,10 @@ def load(name: str, split: str = "train", batch_size: int = 128, shuffle: bool =
         >>> ds = load("fashion_mnist", batch_size=64)
         >>> images, labels = next(iter(ds))   # (64, 28, 28, 1) float32, (64,) int64
     """
+    if name == photos.NAME:
+        return photos.load(split, batch_size=batch_size, shuffle=shuffle, seed=seed, limit=limit,
+                           drop_remainder=drop_remainder, source=source, **options)
+    _check_no_options(name, options)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}.")
     arrays = load_arrays(name, split, seed=seed, limit=limit, source=source)
@@ -86,8 +98,14 @@ def load(name: str, split: str = "train", batch_size: int = 128, shuffle: bool =
 
 
 def load_arrays(name: str, split: str = "train", seed: int = 0, limit: int | None = None,
-                source: str = "auto") -> Arrays:
-    """The dataset as NumPy arrays (see ``load`` for the arguments)."""
+                source: str = "auto", **options) -> Arrays:
+    """The dataset as NumPy arrays (see ``load`` for the arguments).
+
+    For ``"sr_photos"`` a ``ganlib.photos.Pairs`` of fixed crops (``low_res``, ``high_res``).
+    """
+    if name == photos.NAME:
+        return photos.load_arrays(split, seed=seed, limit=limit, source=source, **options)
+    _check_no_options(name, options)
     if name not in NAMES:
         raise ValueError(f"Unknown dataset {name!r}; expected one of {', '.join(NAMES)}.")
     if split not in SPLITS:
@@ -103,6 +121,12 @@ def load_arrays(name: str, split: str = "train", seed: int = 0, limit: int | Non
     images, labels = images[:limit], labels[:limit]
     scaled = (images.astype(np.float32) / 127.5 - 1.0)[..., None]
     return Arrays(scaled, labels.astype(np.int64), description)
+
+
+def _check_no_options(name, options):
+    if options:
+        raise ValueError(f"Unexpected arguments {', '.join(sorted(options))} for {name!r}; "
+                         f"only {photos.NAME!r} takes further options.")
 
 
 def make_faces2x2(count: int, seed: int = 0) -> np.ndarray:
