@@ -127,20 +127,8 @@ class GAN(keras.Model):
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
         """
-        if d_optimizer is g_optimizer:
-            raise ValueError("Expected two optimizer instances, one per network, got the same "
-                             "object twice; each keeps its own state (e.g. Adam's moments).")
         super().compile(optimizer=None, **kwargs)  # no third, unused optimizer
-        # Built now, inside any distribution strategy's scope, and before BackupAndRestore
-        # or load_weights look for their variables.
-        for optimizer, network in ((d_optimizer, self.discriminator),
-                                   (g_optimizer, self.generator)):
-            if not optimizer.built:
-                optimizer.build(network.trainable_variables)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_loss_fn = d_loss_fn
-        self.g_loss_fn = g_loss_fn
+        set_optimizers_and_losses(self, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn)
 
     @property
     def metrics(self):
@@ -244,6 +232,20 @@ class GAN(keras.Model):
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself; Keras would warn
         return super().fit(x, *args, **kwargs)
+
+
+def set_optimizers_and_losses(model, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn):
+    """The part of ``compile`` every two-network model shares: optimizers built, losses set."""
+    if d_optimizer is g_optimizer:
+        raise ValueError("Expected two optimizer instances, one per network, got the same "
+                         "object twice; each keeps its own state (e.g. Adam's moments).")
+    # Built now, inside any distribution strategy's scope, and before BackupAndRestore
+    # or load_weights look for their variables.
+    for optimizer, network in ((d_optimizer, model.discriminator), (g_optimizer, model.generator)):
+        if not optimizer.built:
+            optimizer.build(network.trainable_variables)
+    model.d_optimizer, model.g_optimizer = d_optimizer, g_optimizer
+    model.d_loss_fn, model.g_loss_fn = d_loss_fn, g_loss_fn
 
 
 def check_images(images, discriminator):

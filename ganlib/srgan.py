@@ -35,6 +35,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from ganlib import losses, photos
+from ganlib import gan
 from ganlib.gan import METRIC_NAMES, _check_positive_int
 
 SCALES = (2, 4)
@@ -317,11 +318,8 @@ class SRGAN(keras.Model):
     def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
                 g_loss_fn=losses.generator_loss, **kwargs):
         """Set the two optimizers and the pair of adversarial losses (as ``ganlib.GAN.compile``)."""
-        super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_loss_fn = d_loss_fn
-        self.g_loss_fn = g_loss_fn
+        super().compile(optimizer=None, **kwargs)
+        gan.set_optimizers_and_losses(self, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn)
 
     @property
     def metrics(self):
