@@ -29,9 +29,9 @@ import numpy as np
 import tensorflow as tf
 
 from ganlib import photos
+from ganlib.photos import DATA_DIR_ENV  # one name for the user data folder, photos included
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DATA_DIR_ENV = "GANLIB_DATA_DIR"
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 KERAS_CACHE = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
 NAMES = ("mnist", "fashion_mnist", "faces2x2", photos.NAME)
@@ -112,8 +112,7 @@ def load_arrays(name: str, split: str = "train", seed: int = 0, limit: int | Non
         raise ValueError(f"Unknown split {split!r} for {name!r}; expected one of {', '.join(SPLITS)}.")
     if source not in SOURCES:
         raise ValueError(f"Unknown source {source!r}; expected one of {', '.join(SOURCES)}.")
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit must be None or an integer >= 1, got {limit!r}.")
+    photos.check_limit(limit)
     if name == "faces2x2":
         images = make_faces2x2(1000 if split == "train" else 200, seed=seed + (split == "test"))
         return Arrays(images[:limit], None, f"faces2x2 generated with seed {seed}")

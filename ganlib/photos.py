@@ -77,8 +77,7 @@ def read_photos(split: str = "train", source: str = "auto", folder=None,
         raise ValueError(f"Unknown split {split!r} for {NAME!r}; expected one of {', '.join(SPLITS)}.")
     if source not in SOURCES:
         raise ValueError(f"Unknown source {source!r} for {NAME!r}; expected one of {', '.join(SOURCES)}.")
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit must be None or an integer >= 1, got {limit!r}.")
+    check_limit(limit)
     if folder is None and source != "packages" and os.environ.get(DATA_DIR_ENV):
         candidate = Path(os.environ[DATA_DIR_ENV]) / NAME
         folder = candidate if candidate.is_dir() else None
@@ -275,3 +274,9 @@ def _check_crop(crop_size, scale):
     if crop_size % scale:
         raise ValueError(f"crop_size must be a multiple of scale: got crop_size={crop_size}, "
                          f"scale={scale} (try {crop_size // scale * scale}).")
+
+
+def check_limit(limit):
+    """Raise ``ValueError`` unless ``limit`` is None or a positive integer (shared with ganlib.data)."""
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be None or an integer >= 1, got {limit!r}.")
