@@ -238,3 +238,27 @@ def test_health_monitor_needs_distinct_real_images():
         HealthMonitor(np.zeros((8, 2, 2, 1), np.float32))
     with pytest.raises(ValueError, match=r"at least 2 real images, got shape \(1, 2, 2, 1\)"):
         HealthMonitor(np.zeros((1, 2, 2, 1), np.float32))
+
+
+def test_progress_bar_counts_every_step_and_shows_the_last_metrics(faces):
+    import io
+    stream = io.StringIO()
+    gan = make_gan()
+    history = gan.fit(faces, batch_size=16, epochs=3, verbose=0,
+                      callbacks=[callbacks.ProgressBar(file=stream, min_interval=0)])
+    text = stream.getvalue().split("\r")[-1]
+    assert "12/12" in text  # 64 images / 16 per batch * 3 epochs
+    assert "epoch=3" in text
+    assert f"d_loss={history.history['d_loss'][-1]:.3g}" in text
+
+
+def test_training_callbacks_write_tensorboard_logs_only_when_asked(faces, tmp_path):
+    quiet = callbacks.training_callbacks(progress=False)
+    assert quiet == []
+    logged = callbacks.training_callbacks(tmp_path / "logs", progress=False)
+    assert [type(c).__name__ for c in logged] == ["TensorBoard"]
+    make_gan().fit(faces, batch_size=16, epochs=2, verbose=0, callbacks=logged)
+    events = list((tmp_path / "logs" / "train").glob("events.out.tfevents.*"))
+    assert len(events) == 1 and events[0].stat().st_size > 100
+    with_bar = callbacks.training_callbacks(tmp_path / "logs")
+    assert [type(c).__name__ for c in with_bar] == ["ProgressBar", "TensorBoard"]
