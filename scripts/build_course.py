@@ -19,9 +19,22 @@ from pathlib import Path
 
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """Kernels talking over local sockets (IPC) instead of TCP.
+
+    The kernel is on this machine, so nothing needs a network port; over TCP ipykernel 7
+    warns at every start that traffic is unencrypted, a warning a learner cannot act on.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
 
 
 def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS):
@@ -29,7 +42,8 @@ def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     start = time.perf_counter()
     papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {},
-                               cwd=str(cwd), kernel_name="python3", progress_bar=False)
+                               cwd=str(cwd), kernel_name="python3", progress_bar=False,
+                               kernel_manager_class=LocalKernelManager)
     return time.perf_counter() - start
 
 

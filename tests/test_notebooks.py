@@ -27,9 +27,11 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_smoke_run(notebook, tmp_path):
+def test_notebook_smoke_run(notebook, tmp_path, capfd):
     output = tmp_path / notebook.name
     build_course.run(notebook, output, parameters={"preset": "smoke", "build_dir": str(tmp_path)})
+    # ipykernel warns about unencrypted TCP unless the kernel runs over local sockets
+    assert "Kernel is running over TCP" not in capfd.readouterr().err
     executed = nbformat.read(output, as_version=4)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
