@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -35,6 +36,11 @@ class LocalKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.transport = "ipc"
+        # The sockets go to Jupyter's runtime folder; by default they would land in the
+        # notebook's working folder (notebooks/) as kernel-ipc-1, kernel-ipc-2, ...
+        runtime = Path(jupyter_runtime_dir())
+        runtime.mkdir(parents=True, exist_ok=True)
+        self.ip = str(runtime / f"ganlib-kernel-{os.getpid()}-{id(self)}")
 
 
 def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS):

@@ -29,7 +29,9 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_smoke_run(notebook, tmp_path, capfd):
     output = tmp_path / notebook.name
+    before = set(notebook.parent.iterdir())
     build_course.run(notebook, output, parameters={"preset": "smoke", "build_dir": str(tmp_path)})
+    assert set(notebook.parent.iterdir()) == before, "the run left files in notebooks/"
     # ipykernel warns about unencrypted TCP unless the kernel runs over local sockets
     assert "Kernel is running over TCP" not in capfd.readouterr().err
     executed = nbformat.read(output, as_version=4)
