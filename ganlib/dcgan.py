@@ -27,9 +27,14 @@ of an epoch). ``filters`` (width) and ``depth``
 (number of stride-2 layers) grow them: ``filters=128, depth=4`` on 64x64x3 images gives the
 layer sizes of the paper's LSUN networks (generator 4x4x1024 -> 8x8x512 -> 16x16x256 ->
 32x32x128 -> 64x64x3, discriminator the mirror image).
+
+The paper's look into the trained generator's latent space (Section 6) needs two small
+helpers: ``interpolate`` (walks between two noise vectors, straight or along the sphere)
+and ``class_mean_latents`` (the average noise vector of each class, for vector arithmetic).
 """
 
 import keras
+import numpy as np
 from keras import layers
 
 from ganlib.gan import _check_positive_int
@@ -181,6 +186,103 @@ def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1) -> 
         raise ValueError(f"beta_1 must be in [0, 1), got {beta_1!r}.")
     return {role: keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
             for role in ("d_optimizer", "g_optimizer")}
+
+
+def interpolate(start, end, steps: int = 8, method: str = "spherical") -> np.ndarray:
+    """Evenly spaced points on a path from one noise vector to another (a latent-space walk).
+
+    Radford et al. (2016, Section 6.1) walk between two noise vectors to show that the
+    generator changes its images smoothly, as it would not if it had memorised them. Paths:
+
+    - ``"linear"``: ``(1 - t) start + t end``;
+    - ``"spherical"`` (slerp; Shoemake 1985, proposed for GANs by White 2016):
+      ``sin((1 - t) omega) / sin(omega) start + sin(t omega) / sin(omega) end``, where omega
+      is the angle between the two vectors.
+
+    Why the sphere: noise z ~ N(0, I) in d dimensions almost always has a norm close to
+    sqrt(d) (10 for d = 100), so the generator trains on a thin shell. The straight line
+    between two such vectors, nearly orthogonal, dips to about sqrt(d / 2) at its middle,
+    where the generator saw almost no noise; slerp between vectors of equal norm keeps that
+    norm all the way.
+
+    Args:
+        start: noise vector of shape ``(latent_dim,)``.
+        end: noise vector of the same shape.
+        steps: number of points, both ends included (at least 2).
+        method: ``"linear"`` or ``"spherical"``.
+
+    Returns:
+        float32 array ``(steps, latent_dim)``; the first row is ``start``, the last ``end``.
+        Nearly parallel vectors (angle below 1e-6 radians) are interpolated linearly.
+
+    Raises:
+        ValueError: for vectors of different shapes or not 1-D, ``steps`` < 2, an unknown
+            ``method``, or (spherical) opposite vectors, between which no great circle is unique.
+
+    Example:
+        >>> path = interpolate(noise[0], noise[1], steps=8, method="spherical")
+        >>> images = generator.predict(path, verbose=0)
+    """
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    if start.ndim != 1 or start.shape != end.shape:
+        raise ValueError(f"Expected two noise vectors of the same shape (latent_dim,), got "
+                         f"{start.shape} and {end.shape}.")
+    _check_positive_int("steps", steps)
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2 (the two ends), got {steps}.")
+    if method not in ("linear", "spherical"):
+        raise ValueError(f"method must be 'linear' or 'spherical', got {method!r}.")
+    fractions = np.linspace(0.0, 1.0, steps)[:, None]
+    cosine = start @ end / (np.linalg.norm(start) * np.linalg.norm(end))
+    omega = np.arccos(np.clip(cosine, -1.0, 1.0))
+    if method == "linear" or omega < 1e-6:
+        return ((1 - fractions) * start + fractions * end).astype(np.float32)
+    if np.pi - omega < 1e-6:
+        raise ValueError("Cannot slerp between opposite vectors (angle pi): every great circle "
+                         "joins them. Use method='linear' or another pair.")
+    path = (np.sin((1 - fractions) * omega) * start + np.sin(fractions * omega) * end) / np.sin(omega)
+    return path.astype(np.float32)
+
+
+def class_mean_latents(noise, class_probabilities, min_confidence: float = 0.9):
+    """The average noise vector of each class, for the vector arithmetic of Radford et al. (2016).
+
+    The paper averages the z of three hand-picked samples of a concept ("smiling woman")
+    before adding and subtracting, as single vectors gave unstable results (Section 6.3).
+    Here a classifier picks the samples: a noise vector counts for the class the classifier
+    gives its generated image, if it does so with probability at least ``min_confidence``.
+    Images the classifier is unsure about count for no class.
+
+    Args:
+        noise: noise vectors, ``(n, latent_dim)``.
+        class_probabilities: the classifier's probabilities for the image generated from
+            each noise vector, ``(n, num_classes)``, rows summing to 1.
+        min_confidence: the probability a class needs to claim an image, in (0, 1].
+
+    Returns:
+        ``(means, counts)``: float32 ``(num_classes, latent_dim)`` averages (rows of NaN for
+        classes that claimed no image) and int ``(num_classes,)`` numbers of images averaged.
+
+    Example:
+        >>> probabilities = scipy.special.softmax(classifier.predict(images), axis=1)
+        >>> means, counts = class_mean_latents(noise, probabilities)
+        >>> boot_like_sandal = means[9] - means[7] + means[5]   # ankle boot - sneaker + sandal
+    """
+    noise = np.asarray(noise, np.float64)
+    probabilities = np.asarray(class_probabilities, np.float64)
+    if noise.ndim != 2 or probabilities.ndim != 2 or len(noise) != len(probabilities):
+        raise ValueError(f"Expected noise (n, latent_dim) and class probabilities (n, num_classes) "
+                         f"for the same n images, got {noise.shape} and {probabilities.shape}.")
+    if not 0 < min_confidence <= 1:
+        raise ValueError(f"min_confidence must be in (0, 1], got {min_confidence!r}.")
+    num_classes = probabilities.shape[1]
+    classes = probabilities.argmax(axis=1)
+    confident = probabilities.max(axis=1) >= min_confidence
+    counts = np.bincount(classes[confident], minlength=num_classes)
+    means = np.full((num_classes, noise.shape[1]), np.nan)
+    for label in np.flatnonzero(counts):
+        means[label] = noise[confident & (classes == label)].mean(axis=0)
+    return means.astype(np.float32), counts
 
 
 def _weights():

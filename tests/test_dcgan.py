@@ -169,3 +169,68 @@ def test_every_guideline_in_the_docstring_is_marked_in_the_code(builder):
     cited = set(re.findall(r"- \[(\d)\]", docstring))
     marked = set(re.findall(r"\[(\d)\]", " ".join(re.findall(r"#(.*)", code))))
     assert len(cited) == 5 and cited == marked
+
+
+def test_interpolation_ends_at_both_vectors_and_slerp_stays_on_the_circle():
+    start, end = np.array([2.0, 0.0]), np.array([0.0, 2.0])
+    linear = dcgan.interpolate(start, end, steps=3, method="linear")
+    spherical = dcgan.interpolate(start, end, steps=3, method="spherical")
+    for path in (linear, spherical):
+        assert path.shape == (3, 2) and path.dtype == np.float32
+        np.testing.assert_allclose(path[[0, -1]], [start, end], atol=1e-6)
+    np.testing.assert_allclose(linear[1], [1.0, 1.0])                 # norm sqrt(2): cut across
+    np.testing.assert_allclose(spherical[1], [np.sqrt(2), np.sqrt(2)], rtol=1e-6)  # norm 2: on the circle
+    np.testing.assert_allclose(np.linalg.norm(spherical, axis=1), 2.0, rtol=1e-6)
+
+
+def test_slerp_keeps_the_norm_of_gaussian_noise_that_the_straight_line_loses():
+    rng = np.random.default_rng(0)
+    start, end = rng.standard_normal((2, 100))
+    end *= np.linalg.norm(start) / np.linalg.norm(end)  # equal norms: slerp keeps them exactly
+    middle_linear = dcgan.interpolate(start, end, steps=9, method="linear")[4]
+    norms_spherical = np.linalg.norm(dcgan.interpolate(start, end, steps=9), axis=1)
+    np.testing.assert_allclose(norms_spherical, np.linalg.norm(start), rtol=1e-5)
+    # nearly orthogonal in 100 dimensions: the straight line's middle has about 1/sqrt(2) of the norm
+    assert 0.6 < np.linalg.norm(middle_linear) / np.linalg.norm(start) < 0.8
+
+
+def test_slerp_of_parallel_vectors_is_linear_and_of_opposite_vectors_an_error():
+    path = dcgan.interpolate([1.0, 1.0], [3.0, 3.0], steps=3)
+    np.testing.assert_allclose(path, [[1, 1], [2, 2], [3, 3]])
+    with pytest.raises(ValueError, match=r"opposite vectors"):
+        dcgan.interpolate([1.0, 0.0], [-1.0, 0.0])
+    np.testing.assert_allclose(dcgan.interpolate([1.0, 0.0], [-1.0, 0.0], 3, "linear")[1], [0, 0])
+
+
+@pytest.mark.parametrize("args, message", [
+    (([1.0, 0.0], [0.0, 1.0, 0.0]), r"same shape \(latent_dim,\), got \(2,\) and \(3,\)"),
+    (([1.0, 0.0], [0.0, 1.0], 1), r"steps must be at least 2 .* got 1"),
+    (([1.0, 0.0], [0.0, 1.0], 2.5), r"steps must be an integer >= 1, got 2.5"),
+    (([1.0, 0.0], [0.0, 1.0], 4, "cubic"), r"'linear' or 'spherical', got 'cubic'"),
+])
+def test_bad_interpolation_arguments_say_what_was_expected(args, message):
+    with pytest.raises(ValueError, match=message):
+        dcgan.interpolate(*args)
+
+
+def test_class_mean_latents_average_the_noise_of_confidently_classified_images():
+    noise = np.array([[1.0, 0.0], [3.0, 0.0], [0.0, 2.0], [5.0, 5.0], [9.0, 9.0]])
+    probabilities = np.array([[0.95, 0.05, 0.0],   # class 0
+                              [0.90, 0.10, 0.0],   # class 0, exactly at the threshold
+                              [0.0, 1.0, 0.0],     # class 1
+                              [0.5, 0.0, 0.5],     # unsure: no class
+                              [0.2, 0.0, 0.8]])    # class 2 but below 0.9: no class
+    means, counts = dcgan.class_mean_latents(noise, probabilities, min_confidence=0.9)
+    assert counts.tolist() == [2, 1, 0]
+    np.testing.assert_allclose(means[:2], [[2.0, 0.0], [0.0, 2.0]])
+    assert np.isnan(means[2]).all()
+    means, counts = dcgan.class_mean_latents(noise, probabilities, min_confidence=0.5)
+    assert counts.tolist() == [3, 1, 1]  # the 0.5/0.5 tie goes to the first class, as argmax does
+    np.testing.assert_allclose(means[0], [3.0, 5.0 / 3])
+
+
+def test_class_mean_latents_reject_mismatched_inputs():
+    with pytest.raises(ValueError, match=r"same n images, got \(3, 2\) and \(2, 10\)"):
+        dcgan.class_mean_latents(np.zeros((3, 2)), np.full((2, 10), 0.1))
+    with pytest.raises(ValueError, match=r"min_confidence must be in \(0, 1\], got 0"):
+        dcgan.class_mean_latents(np.zeros((2, 2)), np.full((2, 10), 0.1), min_confidence=0)
