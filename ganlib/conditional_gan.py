@@ -247,6 +247,47 @@ class ConditionalGAN(GAN):
         return logits, class_loss
 
 
+def interpolate_classes(generator, noise, start_class: int, end_class: int, steps: int = 8) -> np.ndarray:
+    """Images along the straight line from one class's label embedding to another's, noise fixed.
+
+    The generator sees y only through its embedding e(y), so it can be fed points between two
+    classes: (1 - t) e(start) + t e(end) for ``steps`` values of t from 0 to 1. At t = 0 and
+    t = 1 the images are those of ``generate`` for the two classes.
+
+    Args:
+        generator: a generator from ``build_conv_generator`` or ``build_mlp_generator``
+            (trained, or saved and reloaded), with layers ``label_embedding`` and ``noise_and_label``.
+        noise: ``(n, latent_dim)`` noise; each row gives one row of images.
+        start_class: class at t = 0.
+        end_class: class at t = 1.
+        steps: images per row, t = 0, 1 / (steps - 1), ..., 1; at least 2.
+
+    Returns:
+        ``(n * steps, *image_shape)`` images in [-1, 1], row by row: the ``steps`` images of
+        the first noise vector, then those of the second, and so on.
+
+    Example:
+        >>> noise = np.random.default_rng(0).normal(size=(3, 64)).astype("float32")
+        >>> images = interpolate_classes(cgan.generator, noise, start_class=7, end_class=9)  # sneaker -> boot
+        >>> ganlib.plotting.show_images(images, ncols=8)
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2 (t = 0 and t = 1 at least), got {steps!r}.")
+    embedding = generator.get_layer("label_embedding")
+    start, end = check_labels([start_class, end_class], embedding.input_dim)
+    noise = np.asarray(noise, dtype="float32")
+    latent_dim = generator.inputs[0].shape[-1]
+    if noise.ndim != 2 or noise.shape[1] != latent_dim:
+        raise ValueError(f"Expected noise of shape (n, {latent_dim}), got {noise.shape}.")
+    # The generator from its joined input [z, e(y)] on: the layers after the label embedding.
+    from_joined = keras.Model(generator.get_layer("noise_and_label").output, generator.output)
+    vectors = ops.convert_to_numpy(embedding.embeddings)
+    weights = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
+    path = (1 - weights) * vectors[start] + weights * vectors[end]  # (steps, embedding_dim)
+    joined = np.concatenate([np.repeat(noise, steps, axis=0), np.tile(path, (len(noise), 1))], axis=1)
+    return ops.convert_to_numpy(from_joined(joined, training=False))
+
+
 def check_labels(labels, num_classes: int, num_images: int | None = None) -> np.ndarray:
     """Raise ``ValueError`` unless ``labels`` are integer class indices ``0 .. num_classes - 1``.
 

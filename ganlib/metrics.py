@@ -14,6 +14,7 @@ What each number asks of the generated images:
 - ``classes_hit``, ``kl_to_uniform``: which classes appear, and how evenly (mode dropping);
 - ``memorisation``: how many are near-copies of a training image;
 - ``label_accuracy``: for a conditional model, does each image show the class asked for?
+- ``modes_covered``: on toy data with known modes (the ring of Gaussians), how many modes get samples.
 
 A number alone means little, so ``Evaluator`` also computes a *ladder*: the same metrics,
 on the same features and the same sample size, for references from perfect (real held-out
@@ -83,6 +84,78 @@ def build_reference_classifier(num_classes: int = 10, feature_units: int = 64, n
     features = layers.Dense(feature_units, activation="relu", name="features")(x)
     logits = layers.Dense(num_classes, name="logits")(features)
     return keras.Model(images, logits, name=name)
+
+
+def train_classifier(images, labels, epochs: int = 3, batch_size: int = 128, learning_rate: float = 1e-3,
+                     initial_weights=None, num_classes: int = 10):
+    """A fresh ``build_reference_classifier`` trained on ``images``, ``labels``.
+
+    The recipe of ``scripts/train_reference_classifiers.py``: Adam with the learning rate
+    decayed to 0 along a cosine over all steps, sparse cross-entropy on the logits, shuffled
+    batches. Only the number of epochs (and the data) differ.
+
+    Args:
+        images: float array ``(N, 28, 28, 1)`` in [-1, 1].
+        labels: integer classes ``(N,)``.
+        epochs: passes over the images.
+        batch_size: images per step.
+        learning_rate: Adam's initial step size.
+        initial_weights: ``get_weights()`` of a classifier of the same architecture to start
+            from, so that two classifiers trained on different data start alike.
+        num_classes: number of classes.
+
+    Returns:
+        The trained classifier (``keras.Model``, images to logits).
+    """
+    images = check_images(images)
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"Expected integer labels of shape ({len(images)},), one per image, got "
+                         f"{labels.dtype} labels of shape {labels.shape}.")
+    classifier = build_reference_classifier(num_classes)
+    if initial_weights is not None:
+        classifier.set_weights(initial_weights)
+    steps = epochs * -(-len(images) // batch_size)
+    classifier.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps)),
+                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    classifier.fit(images, labels, batch_size=batch_size, epochs=epochs, verbose=0)
+    return classifier
+
+
+def gan_train_accuracy(generated_images, generated_labels, real_images, real_labels, test_images,
+                       test_labels, **training) -> dict:
+    """GAN-train (Shmelkov et al. 2018): a classifier trained on generated images, tested on real ones.
+
+    Two classifiers of the reference architecture start from the same weights and are trained
+    with the same recipe (``train_classifier``) on equally many images: one on generated,
+    labelled images, one on real training images. Both are tested on the real test images.
+    If the generated images of each class are as varied and as correct as the real ones, the
+    two accuracies are equal (ratio 1); missing variety or wrong classes lower the first.
+
+    Args:
+        generated_images: generated images ``(N, 28, 28, 1)`` in [-1, 1].
+        generated_labels: the class each was generated for, ``(N,)``.
+        real_images: ``N`` real training images.
+        real_labels: their classes.
+        test_images: real held-out images.
+        test_labels: their classes.
+        **training: ``epochs``, ``batch_size``, ``learning_rate``, ``num_classes`` of ``train_classifier``.
+
+    Returns:
+        dict with ``gan_train_accuracy``, ``real_train_accuracy`` (both on the test images)
+        and ``gan_train_ratio``, the first over the second.
+    """
+    if len(generated_images) != len(real_images):
+        raise ValueError(f"Expected as many real training images as generated ones, so that both "
+                         f"classifiers see the same amount of data, got {len(real_images)} real and "
+                         f"{len(generated_images)} generated.")
+    initial_weights = build_reference_classifier(training.get("num_classes", 10)).get_weights()
+    accuracies = []
+    for images, labels in ((generated_images, generated_labels), (real_images, real_labels)):
+        classifier = train_classifier(images, labels, initial_weights=initial_weights, **training)
+        accuracies.append(label_accuracy(classifier_outputs(classifier, test_images)["logits"], test_labels))
+    return dict(gan_train_accuracy=accuracies[0], real_train_accuracy=accuracies[1],
+                gan_train_ratio=accuracies[0] / accuracies[1])
 
 
 def extractor_name(name: str) -> str:
@@ -325,6 +398,46 @@ def class_histogram(logits, num_classes: int | None = None) -> dict:
                 kl_to_uniform=float(np.log(num_classes) + (nonzero * np.log(nonzero)).sum()))
 
 
+def modes_covered(samples, centres, std: float, num_stds: float = 3.0,
+                  min_share: float = MIN_SHARE_OF_HIT_CLASS) -> dict:
+    """How many modes of a Gaussian mixture with known centres the samples cover (mode collapse).
+
+    A sample is *high quality* when it lies within ``num_stds * std`` of its nearest centre
+    (the measure of the unrolled-GAN and VEEGAN ring experiments); a mode is *covered* when
+    at least ``min_share`` of all samples are high-quality samples of that mode, so a few
+    stray samples do not count.
+
+    Args:
+        samples: array ``(N, D)``, e.g. generated 2-D points.
+        centres: array ``(modes, D)`` of the mixture's means (``ganlib.data.ring_centres``).
+        std: standard deviation of each mixture component.
+        num_stds: radius of a mode, in standard deviations.
+        min_share: share of the samples a mode needs to count as covered.
+
+    Returns:
+        dict with ``modes_covered`` (int), ``high_quality`` (share of samples near a centre)
+        and ``mode_counts`` (list: high-quality samples per mode).
+
+    Example:
+        >>> modes_covered(ganlib.data.make_ring(1000), ganlib.data.ring_centres(), std=0.05)
+        {'modes_covered': 8, 'high_quality': 0.99..., 'mode_counts': [...]}
+    """
+    samples, centres = np.asarray(samples, np.float64), np.asarray(centres, np.float64)
+    if samples.ndim != 2 or centres.ndim != 2 or samples.shape[1] != centres.shape[1]:
+        raise ValueError(f"Expected samples (N, D) and centres (modes, D) with the same D, got "
+                         f"{samples.shape} and {centres.shape}.")
+    if not len(samples) or not len(centres):
+        raise ValueError(f"Expected at least one sample and one centre, got {len(samples)} and {len(centres)}.")
+    if not std > 0:
+        raise ValueError(f"std must be positive, got {std!r}.")
+    distances = np.sqrt(((samples[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
+    nearest = distances.argmin(axis=1)
+    close = distances.min(axis=1) <= num_stds * std
+    counts = np.bincount(nearest[close], minlength=len(centres))
+    return dict(modes_covered=int((counts >= min_share * len(samples)).sum()),
+                high_quality=float(close.mean()), mode_counts=counts.tolist())
+
+
 def memorisation(fake_features, train_features, ratio: float = COPY_RATIO) -> float:
     """Share of samples that are near-copies of a training image.
 
@@ -476,6 +589,51 @@ class Evaluator:
         if labels is not None:
             metrics["label_accuracy"] = label_accuracy(logits, np.asarray(labels)[:self.sample_size])
         return metrics
+
+    def per_class(self, images, labels, count: int = 500) -> dict:
+        """FD, precision, recall and label accuracy of each class on its own.
+
+        For class c, ``count`` images with label c are compared with ``count`` training images
+        of class c (a fixed random pick per seed): FD on the penultimate features, precision and
+        recall on the convolutional features, as in ``evaluate``. A model can look fine overall
+        while one class is blurred or collapsed; here it shows. Held-out real images
+        (``per_class(evaluator.test.images, evaluator.test.labels)``) give each class's floor.
+
+        Args:
+            images: images ``(N, 28, 28, 1)`` in [-1, 1], at least ``count`` of every class.
+            labels: their classes ``(N,)`` (for a conditional model, the classes asked for).
+            count: images per class and per side; FD depends on it, so compare numbers
+                computed with the same count only.
+
+        Returns:
+            dict of lists indexed by class: ``fd``, ``precision``, ``recall``, ``label_accuracy``.
+        """
+        images, labels = check_images(images), np.asarray(labels)
+        if labels.shape != (len(images),):
+            raise ValueError(f"Expected one label per image, shape ({len(images)},), got {labels.shape}.")
+        classes = np.unique(self.train.labels)
+        rng = np.random.default_rng(self.seed + 2)
+        own, reference = [], []  # per class: indices into images, and into the training images
+        for label in classes:
+            own.append(np.flatnonzero(labels == label)[:count])
+            candidates = np.flatnonzero(self.train.labels == label)
+            if min(len(own[-1]), len(candidates)) < count:
+                raise ValueError(f"Expected at least count={count} images of class {label}, got "
+                                 f"{len(own[-1])} (and {len(candidates)} training images of it); "
+                                 "generate more or pass a smaller count.")
+            reference.append(rng.choice(candidates, count, replace=False))
+        # One pass through the classifier per side; block i of `count` rows is class i.
+        fake = classifier_outputs(self.classifier, images[np.concatenate(own)])
+        real = classifier_outputs(self.classifier, self.train.images[np.concatenate(reference)])
+        results = {"fd": [], "precision": [], "recall": [], "label_accuracy": []}
+        for index, label in enumerate(classes):
+            block = slice(index * count, (index + 1) * count)
+            precision, recall = precision_recall(real["conv_features"][block], fake["conv_features"][block])
+            results["fd"].append(frechet_distance(real["features"][block], fake["features"][block]))
+            results["precision"].append(precision)
+            results["recall"].append(recall)
+            results["label_accuracy"].append(label_accuracy(fake["logits"][block], labels[own[index]]))
+        return results
 
     def ladder_samples(self) -> dict:
         """The images of every rung of the ladder: rung name -> ``(images, labels or None)``.

@@ -100,8 +100,10 @@ def build_generator(scale: int = 4, channels: int = 3, num_blocks: int = 8, filt
 
     ``bicubic_skip=True`` adds the bicubic upscaling of the input to the output, so the
     network learns only the detail that bicubic interpolation misses (global residual
-    learning, as in VDSR, Kim et al. 2016). It is not in the SRGAN paper, whose network
-    learns the whole image; it makes a short CPU run start at the bicubic baseline.
+    learning, as in VDSR, Kim et al. 2016). The last convolution then starts at zero, so
+    the untrained network is exactly bicubic and training can only add detail to it. It
+    is not in the SRGAN paper, whose network learns the whole image; it lets a short CPU
+    run start at the bicubic baseline instead of spending its steps on reaching it.
 
     Args:
         scale: upsampling factor, 2 or 4.
@@ -131,7 +133,10 @@ def build_generator(scale: int = 4, channels: int = 3, num_blocks: int = 8, filt
     for _ in range(int(np.log2(scale))):
         x = layers.Conv2D(4 * filters, 3, padding="same")(x)
         x = _prelu()(PixelShuffle(2)(x))
-    super_res = layers.Conv2D(channels, 9, padding="same", name="super_res")(x)
+    # With the bicubic skip the output is a correction to bicubic, and starts as none.
+    initializer = "zeros" if bicubic_skip else "glorot_uniform"
+    super_res = layers.Conv2D(channels, 9, padding="same", kernel_initializer=initializer,
+                              name="super_res")(x)
     if bicubic_skip:
         bicubic = layers.UpSampling2D(scale, interpolation="bicubic", name="bicubic")(low_res)
         super_res = layers.Add(name="super_res_plus_bicubic")([super_res, bicubic])

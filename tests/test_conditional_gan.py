@@ -190,3 +190,30 @@ def test_saved_generator_reloads_and_honours_labels(tmp_path):
 def test_check_labels_returns_flat_int32():
     labels = check_labels(tf.constant([[1], [0]], dtype=tf.int64), NUM_CLASSES, num_images=2)
     assert labels.dtype == np.int32 and labels.tolist() == [1, 0]
+
+
+def test_interpolate_classes_runs_from_one_class_to_the_other_with_the_noise_held():
+    model = _compile(_model("conv"))
+    images, labels = _data()
+    model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+    noise = np.random.default_rng(3).normal(size=(2, LATENT_DIM)).astype("float32")
+
+    path = conditional_gan.interpolate_classes(model.generator, noise, start_class=0, end_class=2, steps=5)
+
+    assert path.shape == (2 * 5, *SMALL_IMAGE)
+    rows = path.reshape(2, 5, *SMALL_IMAGE)  # row i: noise[i], t = 0, 1/4, ..., 1
+    np.testing.assert_allclose(rows[:, 0], model.generate([0, 0], noise=noise), atol=1e-6)
+    np.testing.assert_allclose(rows[:, -1], model.generate([2, 2], noise=noise), atol=1e-6)
+    assert not np.allclose(rows[:, 2], rows[:, 0], atol=1e-3)  # the middle is neither end
+    assert not np.allclose(rows[:, 2], rows[:, -1], atol=1e-3)
+
+
+def test_interpolate_classes_checks_its_arguments():
+    generator = _model("mlp").generator
+    noise = np.zeros((1, LATENT_DIM), "float32")
+    with pytest.raises(ValueError, match=r"labels in 0\.\.2 \(num_classes=3\), got values in 0\.\.3"):
+        conditional_gan.interpolate_classes(generator, noise, 0, 3)
+    with pytest.raises(ValueError, match=r"steps must be an integer >= 2 .*got 1"):
+        conditional_gan.interpolate_classes(generator, noise, 0, 1, steps=1)
+    with pytest.raises(ValueError, match=r"noise of shape \(n, 4\), got \(4,\)"):
+        conditional_gan.interpolate_classes(generator, noise[0], 0, 1)

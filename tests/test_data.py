@@ -150,3 +150,33 @@ def test_download_fails_fast_and_clearly_when_offline(monkeypatch, tmp_path):
     with pytest.raises(ConnectionError, match="Downloading mnist failed.*source='auto'"):
         data.load_arrays("mnist", source="download")
     assert time.perf_counter() - start < 10
+
+
+# --- the ring of Gaussians (notebook 03's mode-collapse demo) --------------------------------------
+
+def test_ring_centres_are_evenly_spaced_on_the_circle():
+    centres = data.ring_centres(modes=4, radius=0.5)
+    np.testing.assert_allclose(centres, [[0.5, 0], [0, 0.5], [-0.5, 0], [0, -0.5]], atol=1e-7)
+    assert centres.dtype == np.float32
+    with pytest.raises(ValueError, match=r"radius must be in \(0, 1\].*got 2"):
+        data.ring_centres(radius=2)
+    with pytest.raises(ValueError, match="modes must be an integer >= 1, got 0"):
+        data.ring_centres(modes=0)
+
+
+def test_make_ring_draws_every_mode_with_the_given_spread():
+    points = data.make_ring(8000, modes=8, radius=0.8, std=0.05, seed=0)
+    assert points.shape == (8000, 2) and points.dtype == np.float32
+    assert points.min() >= -1 and points.max() <= 1
+    centres = data.ring_centres(8, 0.8)
+    nearest = np.linalg.norm(points[:, None] - centres[None], axis=2).argmin(axis=1)
+    assert np.bincount(nearest, minlength=8).min() > 900  # about 1000 per mode
+    offsets = points - centres[nearest]
+    np.testing.assert_allclose(offsets.std(axis=0), [0.05, 0.05], rtol=0.05)
+    np.testing.assert_allclose(offsets.mean(axis=0), [0, 0], atol=0.005)
+    assert np.array_equal(points, data.make_ring(8000, seed=0))
+    assert not np.array_equal(points, data.make_ring(8000, seed=1))
+    with pytest.raises(ValueError, match="std must be positive, got 0"):
+        data.make_ring(10, std=0)
+    with pytest.raises(ValueError, match="count must be an integer >= 1, got 0"):
+        data.make_ring(0)

@@ -263,3 +263,84 @@ def test_ladder_orders_its_rungs_and_is_cached(mnist_evaluator, tmp_path, monkey
     table = mnist_evaluator.results_table(ladder["real blurred"], model_name="blurry model")
     assert table.startswith("FD (mnist_cnn)") and "1,000 images per row" in table
     assert ">> blurry model" in table
+
+
+# --- GAN-train and per-class metrics -----------------------------------------------------------
+
+def _bars(count, seed):
+    """Two classes anyone can tell apart: a bright left half (0) or right half (1), with noise."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, count)
+    images = rng.uniform(-1, -0.5, (count, 28, 28, 1)).astype(np.float32)
+    for index, label in enumerate(labels):
+        images[index, :, 14 * label:14 * label + 14] = 0.8
+    return images, labels
+
+
+def test_train_classifier_learns_an_easy_task_and_checks_labels():
+    images, labels = _bars(256, seed=0)
+    test_images, test_labels = _bars(100, seed=1)
+    classifier = metrics.train_classifier(images, labels, epochs=2, batch_size=32, num_classes=2)
+    logits = metrics.classifier_outputs(classifier, test_images)["logits"]
+    assert metrics.label_accuracy(logits, test_labels) == 1.0
+    with pytest.raises(ValueError, match=r"integer labels of shape \(256,\), one per image, got float64"):
+        metrics.train_classifier(images, labels.astype(float), num_classes=2)
+
+
+def test_gan_train_ratio_is_one_for_real_data_and_low_for_wrong_labels():
+    images, labels = _bars(256, seed=0)
+    test_images, test_labels = _bars(100, seed=1)
+    options = dict(epochs=2, batch_size=32, num_classes=2)
+    same = metrics.gan_train_accuracy(images, labels, images, labels, test_images, test_labels, **options)
+    assert same == {"gan_train_accuracy": 1.0, "real_train_accuracy": 1.0, "gan_train_ratio": 1.0}
+    swapped = metrics.gan_train_accuracy(images, 1 - labels, images, labels, test_images, test_labels, **options)
+    assert swapped["gan_train_accuracy"] == 0.0 and swapped["gan_train_ratio"] == 0.0
+    with pytest.raises(ValueError, match="as many real training images as generated ones.*255 real and 256"):
+        metrics.gan_train_accuracy(images, labels, images[:255], labels[:255], test_images, test_labels)
+
+
+def test_per_class_metrics_find_the_floor_and_a_wrongly_labelled_class(mnist_evaluator):
+    held_out = mnist_evaluator.test
+    floor = mnist_evaluator.per_class(held_out.images, held_out.labels, count=60)
+    assert set(floor) == {"fd", "precision", "recall", "label_accuracy"}
+    assert all(len(values) == 10 for values in floor.values())
+    assert min(floor["label_accuracy"]) > 0.9 and min(floor["recall"]) > 0.5
+    # The same images, each filed under the next digit: every class is now the wrong digit.
+    shifted = mnist_evaluator.per_class(held_out.images, (held_out.labels + 1) % 10, count=60)
+    assert max(shifted["label_accuracy"]) < 0.1
+    assert min(np.array(shifted["fd"]) / np.array(floor["fd"])) > 3
+    assert max(shifted["recall"]) < min(floor["recall"])
+    with pytest.raises(ValueError, match=r"at least count=500 images of class 0, got \d+"):
+        mnist_evaluator.per_class(held_out.images, held_out.labels, count=500)
+
+
+# --- modes covered (the ring of Gaussians) ------------------------------------------------------
+
+def test_modes_covered_counts_a_hand_made_case():
+    centres = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    samples = np.array([[0.0, 0.05]] * 50 + [[1.0, 0.0]] * 49 + [[0.0, 1.0]] + [[0.5, 0.5]] * 100)
+    covered = metrics.modes_covered(samples, centres, std=0.1, min_share=0.01)
+    # mode 3 has 1 sample of 200 (< 1%), and the 100 points half-way are no mode's
+    assert covered == {"modes_covered": 2, "high_quality": 0.5, "mode_counts": [50, 49, 1]}
+    assert metrics.modes_covered(samples, centres, std=0.1, min_share=0.005)["modes_covered"] == 3
+    # a wider mode (num_stds x std reaches the half-way points) counts them as high quality
+    assert metrics.modes_covered(samples, centres, std=0.1, num_stds=8)["high_quality"] == 1.0
+
+
+def test_modes_covered_tells_the_ring_from_a_collapsed_sampler():
+    ring, centres = data.make_ring(2000, std=0.05, seed=0), data.ring_centres()
+    real = metrics.modes_covered(ring, centres, std=0.05)
+    assert real["modes_covered"] == 8 and real["high_quality"] > 0.98  # 3 std holds 98.9% in 2-D
+    collapsed = np.clip(centres[2] + np.random.default_rng(0).normal(0, 0.05, (2000, 2)), -1, 1)
+    assert metrics.modes_covered(collapsed, centres, std=0.05)["modes_covered"] == 1
+    spread = np.random.default_rng(0).uniform(-1, 1, (2000, 2))  # everywhere, so mostly nowhere
+    discs_share_of_square = 8 * np.pi * 0.15 ** 2 / 4  # eight discs of radius 3 std in the [-1, 1] square
+    assert metrics.modes_covered(spread, centres, std=0.05)["high_quality"] == pytest.approx(
+        discs_share_of_square, abs=0.02)
+
+
+def test_modes_covered_rejects_mismatched_shapes():
+    with pytest.raises(ValueError, match=r"samples \(N, D\) and centres \(modes, D\).*got \(5, 3\) and \(8, 2\)"):
+        metrics.modes_covered(np.zeros((5, 3)), np.zeros((8, 2)), std=0.1)
+    with pytest.raises(ValueError, match="std must be positive, got -1"):
+        metrics.modes_covered(np.zeros((5, 2)), np.zeros((8, 2)), std=-1)

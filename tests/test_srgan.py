@@ -43,12 +43,16 @@ def test_generator_output_is_scale_times_input_of_any_size(scale):
     assert len(adds) == 2 + 1  # one per residual block, plus the long skip
 
 
-def test_bicubic_skip_adds_the_bicubic_upscaling():
+def test_bicubic_skip_starts_as_bicubic_and_adds_the_learned_detail():
     generator = srgan.build_generator(4, num_blocks=1, filters=8, bicubic_skip=True)
-    output_layer = generator.get_layer("super_res")
-    output_layer.set_weights([np.zeros_like(w) for w in output_layer.get_weights()])
     low_res = np.random.default_rng(2).uniform(-0.5, 0.5, (2, 6, 5, 3)).astype(np.float32)
-    np.testing.assert_allclose(generator(low_res), photos.upscale_bicubic(low_res, 4), atol=1e-5)
+    bicubic = photos.upscale_bicubic(low_res, 4)
+    np.testing.assert_allclose(generator(low_res), bicubic, atol=1e-5)  # untrained: exactly bicubic
+    output_layer = generator.get_layer("super_res")
+    kernel, bias = output_layer.get_weights()
+    output_layer.set_weights([kernel, bias + 0.25])
+    np.testing.assert_allclose(generator(low_res), bicubic.numpy() + 0.25, atol=1e-5)
+    assert np.abs(srgan.build_generator(4, num_blocks=1, filters=8).get_layer("super_res").get_weights()[0]).max() > 0
 
 
 def test_pixel_shuffle_puts_channels_into_blocks_and_round_trips(tmp_path):
