@@ -1,0 +1,27 @@
+"""What a benchmark ran on: CPU model, cores, load and library versions (shared by the scripts)."""
+
+import os
+import platform
+
+
+def summary() -> dict:
+    """The CPU model from /proc/cpuinfo, core count, load averages and Python/TF/Keras versions."""
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo
+                        if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "load_average_1_5_15_min_at_start": load(),
+            "python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "TensorFlow's default")}
+
+
+def load() -> list:
+    """The 1, 5 and 15 minute load averages (other processes compete for the cores)."""
+    return [round(value, 2) for value in os.getloadavg()]

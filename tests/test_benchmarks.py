@@ -1,0 +1,117 @@
+"""The benchmark scripts: each run once with the tiniest settings, their JSON checked; helpers by hand."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import keras
+import pytest
+from keras import layers
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import throughput  # noqa: E402
+import time_to_quality  # noqa: E402
+
+
+def run_script(name, *arguments):
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    completed = subprocess.run([sys.executable, str(BENCHMARKS / name), *arguments], cwd=ROOT,
+                               env=environment, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout)
+
+
+def test_throughput_script_prints_both_rates_ratio_and_flop_rates():
+    report = run_script("throughput.py", "--networks", "dcgan", "--batch-size", "8", "--steps", "2",
+                        "--repeats", "2", "--warmup-steps", "1", "--data-batches", "2",
+                        "--matmul-size", "128")
+    assert report["machine"]["cores"] >= 1 and report["machine"]["tensorflow"]
+    pair = report["pairs"]["dcgan"]
+    assert set(pair["images_per_second"]) == {"ganlib", "plain"}
+    assert all(rate > 0 for rate in pair["images_per_second"].values())
+    assert all(len(rates) == 2 for rates in pair["images_per_second_all"].values())
+    assert pair["ratio_ganlib_over_plain"] > 0 and pair["ratio_median_of_rounds"] > 0
+    flops = pair["flops"]
+    assert flops["per_training_step"] == throughput.training_step_flops(
+        *throughput.build_networks("dcgan"), batch_size=8)
+    assert all(check["agree"] for check in flops["check_against_tf_profiler"].values())
+    assert flops["ganlib_effective_gflops"] > 0 and report["matmul_gflops_float32"] > 0
+
+
+def test_time_to_quality_script_prints_the_curve_and_says_when_the_rung_is_not_reached():
+    # An FD target no generator reaches and a cap shorter than a first step: the course
+    # configuration evaluates at 0 s and once more when it stops.
+    report = run_script("time_to_quality.py", "--configs", "course", "--source", "subset",
+                        "--max-minutes", "0.01", "--eval-every", "100", "--rung-fd", "1e-9")
+    assert report["evaluation"]["sample_size"] == 1000 and report["evaluation"]["rung_fd"] == 1e-9
+    config = report["configs"]["course"]
+    seconds = [point["seconds"] for point in config["curve"]]
+    assert len(seconds) == 2 and seconds[0] == 0 < seconds[1] == config["training_seconds"]
+    assert all(point["fd"] > 0 for point in config["curve"])
+    assert config["steps"] >= 1 and config["images_per_second"] > 0 and config["batch_size"] == 64
+    assert config["seconds_to_rung"] is None and "did not reach" in config["note"]
+    assert report["ratio_tutorial_over_course"] is None and report["note"] == "only one configuration ran"
+
+
+def test_tutorial_networks_have_the_tutorials_parameter_counts():
+    # The model summaries of tensorflow.org/tutorials/generative/dcgan: 2,330,944 and 212,865.
+    generator = time_to_quality.build_tutorial_generator()
+    discriminator = time_to_quality.build_tutorial_discriminator()
+    assert generator.count_params() == 2_330_944 and discriminator.count_params() == 212_865
+    assert generator.output_shape == (None, 28, 28, 1) and discriminator.output_shape == (None, 1)
+
+
+def test_quality_clock_records_the_first_time_at_the_rung_and_stops_there():
+    fds = iter([30.0, 10.0, 3.0, 1.0])
+    clock = time_to_quality.QualityClock(lambda generator: next(fds), target_fd=5.0,
+                                         eval_every=1e-9, max_seconds=1e9)
+    clock.set_model(SimpleNamespace(generator=None, stop_training=False))
+    clock.on_train_begin()
+    for batch in range(2):
+        time.sleep(0.02)  # a "training step"
+        clock.on_train_batch_end(batch)
+    assert [point["fd"] for point in clock.curve] == [30.0, 10.0, 3.0]
+    assert [point["steps"] for point in clock.curve] == [0, 1, 2]
+    assert clock.seconds_to_rung == clock.curve[-1]["seconds"] > 0
+    assert clock.model.stop_training
+
+
+def test_layer_flops_by_hand():
+    network = keras.Sequential([keras.Input((4, 4, 1)), layers.Conv2D(2, 3, strides=2, padding="same"),
+                                layers.Conv2DTranspose(3, 5, strides=2, padding="same"),
+                                layers.Flatten(), layers.Dense(5)])
+    counts = dict(throughput.layer_flops(network, batch_size=2))
+    # 2 per multiply-accumulate x batch x positions x kernel area x channels in x out
+    assert list(counts.values()) == [2 * 2 * (2 * 2) * 9 * 1 * 2,      # 2x2 outputs
+                                     2 * 2 * (2 * 2) * 25 * 2 * 3,     # 2x2 inputs spread
+                                     2 * 2 * (4 * 4 * 3) * 5]
+
+
+def test_time_to_rung_ratio_or_bound():
+    compare = time_to_quality.compare
+    assert compare({"course": {"seconds_to_rung": 60.0}, "tutorial": {"seconds_to_rung": 240.0}},
+                   1800)["ratio_tutorial_over_course"] == 4.0
+    bound = compare({"course": {"seconds_to_rung": 60.0}, "tutorial": {"seconds_to_rung": None}}, 1800)
+    assert bound["ratio_tutorial_over_course"] is None and bound["ratio_at_least"] == 30.0
+    assert "course" in compare({"course": {"seconds_to_rung": None},
+                                "tutorial": {"seconds_to_rung": 5.0}}, 1800)["note"]
+
+
+@pytest.mark.parametrize("module, argv, message", [
+    (throughput, ["--steps", "0"], "--steps must be an integer >= 1, got 0"),
+    (throughput, ["--networks", "vgg"], "invalid choice: 'vgg'"),
+    (time_to_quality, ["--configs", "course,gpu"], "subset of course, tutorial, got gpu"),
+    (time_to_quality, ["--max-minutes", "0"], "--max-minutes must be > 0, got 0.0"),
+])
+def test_bad_arguments_are_refused_with_a_clear_message(module, argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        module.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
