@@ -48,6 +48,7 @@ EXTRA_METRIC_NAMES = ("content_loss", "adversarial_loss", "pixel_mse", "psnr")
 # training=False, i.e. for every SR image shown or measured) trail the weights by ~100
 # steps; 0.9 keeps them current in CPU runs of a few hundred steps (as in ganlib.dcgan).
 BATCHNORM_MOMENTUM = 0.9
+SSIM_WINDOW, SSIM_SIGMA = 11, 1.5  # Wang et al. 2004, as tf.image.ssim
 
 
 @keras.saving.register_keras_serializable(package="ganlib")
@@ -457,13 +458,36 @@ def psnr_y(reference, image, border: int = 0) -> float:
 
 
 def ssim_y(reference, image, border: int = 0) -> float:
-    """SSIM on the Y channel (``tf.image.ssim``: 11x11 Gaussian window, sigma 1.5), ``border`` cropped.
+    """SSIM on the Y channel (Wang et al. 2004), ``border`` pixels cropped per side.
 
+    The mean over every 11x11 window (Gaussian weights, sigma 1.5, windows inside the image)
+    of ``luminance * structure``: ``(2 mu_x mu_y + c1) / (mu_x^2 + mu_y^2 + c1)`` times
+    ``(2 cov_xy + c2) / (var_x + var_y + c2)``, with ``c1 = 0.01^2``, ``c2 = 0.03^2``: the
+    definition of ``tf.image.ssim``, in NumPy because it is several times faster on a CPU.
     1.0 for identical images.
     """
-    reference_y, image_y = _luminance_pair(reference, image, border)
-    return float(tf.image.ssim(tf.constant(reference_y[..., None], tf.float32),
-                               tf.constant(image_y[..., None], tf.float32), max_val=1.0))
+    x, y = _luminance_pair(reference, image, border)
+    if min(x.shape) < SSIM_WINDOW:
+        raise ValueError(f"SSIM needs at least {SSIM_WINDOW}x{SSIM_WINDOW} pixels after the border "
+                         f"crop, got {x.shape[0]}x{x.shape[1]}.")
+    mean_x, mean_y = _gaussian_window_means(x), _gaussian_window_means(y)
+    variance_x = _gaussian_window_means(x * x) - mean_x ** 2
+    variance_y = _gaussian_window_means(y * y) - mean_y ** 2
+    covariance = _gaussian_window_means(x * y) - mean_x * mean_y
+    c1, c2 = 0.01 ** 2, 0.03 ** 2  # (k1 * L)^2 and (k2 * L)^2 for the value range L = 1
+    luminance = (2 * mean_x * mean_y + c1) / (mean_x ** 2 + mean_y ** 2 + c1)
+    structure = (2 * covariance + c2) / (variance_x + variance_y + c2)
+    return float(np.mean(luminance * structure))
+
+
+def _gaussian_window_means(image):
+    """Gaussian-weighted means of every SSIM window inside ``image`` (separable: rows, then columns)."""
+    offsets = np.arange(SSIM_WINDOW) - (SSIM_WINDOW - 1) / 2
+    taps = np.exp(-offsets ** 2 / (2 * SSIM_SIGMA ** 2))
+    taps /= taps.sum()
+    height, width = image.shape[0] - SSIM_WINDOW + 1, image.shape[1] - SSIM_WINDOW + 1
+    rows = sum(tap * image[i:i + height] for i, tap in enumerate(taps))
+    return sum(tap * rows[:, j:j + width] for j, tap in enumerate(taps))
 
 
 def high_frequency_ratio(reference, image, scale: int) -> float:

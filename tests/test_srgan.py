@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import ganlib
 from ganlib import photos, srgan
@@ -231,6 +232,18 @@ def test_psnr_follows_the_formula_for_known_errors():
     measured = srgan.psnr_y(image, image + noise)
     assert measured == pytest.approx(-20 * np.log10(219 / 255 * sigma), abs=0.05)
     assert srgan.ssim_y(image, image + noise) < srgan.ssim_y(image, image + noise / 4) < 1.0
+
+
+def test_ssim_matches_tensorflows_definition():
+    image = grey_image(size=48)
+    noisy = image + np.random.default_rng(3).normal(0, 0.1, image.shape)
+    for other in (noisy, 0.5 * image + 0.2, -image):
+        reference_y, other_y = srgan.to_luminance(image), srgan.to_luminance(other)
+        expected = tf.image.ssim(tf.constant(reference_y[..., None], tf.float32),
+                                 tf.constant(other_y[..., None], tf.float32), max_val=1.0)
+        assert srgan.ssim_y(image, other) == pytest.approx(float(expected), abs=1e-5)
+    with pytest.raises(ValueError, match="at least 11x11 pixels after the border crop, got 8x8"):
+        srgan.ssim_y(image[:16, :16], image[:16, :16], border=4)
 
 
 def test_border_is_left_out():
