@@ -50,7 +50,35 @@ def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS):
     papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {},
                                cwd=str(cwd), kernel_name="python3", progress_bar=False,
                                kernel_manager_class=LocalKernelManager)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    nb = nbformat.read(output, as_version=4)
+    tidy_streams(nb)
+    nbformat.write(nb, output)
+    return seconds
+
+
+def tidy_streams(nb):
+    """Store text output as Jupyter shows it: one output per stream run, carriage returns applied.
+
+    A progress bar redraws its line with ``\r`` every few seconds; the kernel sends each redraw
+    as its own message, so a stored notebook would keep hundreds of stale bars. Consecutive
+    outputs of the same stream are merged and each line keeps only its last redraw.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.outputs:
+            if (output.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].name == output.name):
+                merged[-1].text += output.text
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.output_type == "stream" and "\r" in output.text:
+                output.text = "\n".join(([part for part in line.split("\r") if part] or [""])[-1]
+                                        for line in output.text.split("\n"))
+        cell.outputs = merged
 
 
 def store(notebook: Path, executed: Path):

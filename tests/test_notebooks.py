@@ -84,3 +84,18 @@ def test_nbval_goes_red_when_a_checked_output_changes(tmp_path, stored, passes):
     nbformat.write(nb, tmp_path / "check.ipynb")
     result = _pytest_nbval(tmp_path)
     assert (result.returncode == 0) == passes, result.stdout[-2000:]
+
+
+def test_progress_bar_redraws_are_stored_as_jupyter_shows_them():
+    cell = nbformat.v4.new_code_cell("fit()")
+    stream = nbformat.v4.new_output
+    cell.outputs = [stream("stream", name="stdout", text="start\n"),
+                    stream("stream", name="stdout", text="\rtraining:   0%| 0/9"),
+                    stream("stream", name="stdout", text="\rtraining:  50%| 4/9"),
+                    stream("stream", name="stdout", text="\rtraining: 100%| 9/9\n"),
+                    stream("stream", name="stderr", text="a warning\n"),
+                    stream("stream", name="stdout", text="trained in 3 s\r\n")]
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
+    build_course.tidy_streams(nb)
+    assert [(o.name, o.text) for o in cell.outputs] == [
+        ("stdout", "start\ntraining: 100%| 9/9\n"), ("stderr", "a warning\n"), ("stdout", "trained in 3 s\n")]
