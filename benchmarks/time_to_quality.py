@@ -2,9 +2,9 @@
 
 Two configurations train with ``ganlib.GAN`` (Algorithm 1) on the same data:
 
-- ``course``: the course's default DCGAN, ``ganlib.dcgan.build_generator()`` and
-  ``build_discriminator()`` with their defaults, Adam per ``ganlib.dcgan.optimizers()``
-  (2e-4, beta_1 0.5), batch 64, latent 100;
+- ``course``: notebook 04's default ("cpu") configuration: ``ganlib.dcgan`` networks with
+  24 filters and depth 2, batch 32, latent 100, ``ganlib.dcgan.optimizers(2e-3, decay_steps=...)``
+  (Adam, beta_1 0.5, the step falling to 0 along a cosine over ``--course-epochs`` epochs);
 - ``tutorial``: the networks of the TensorFlow docs DCGAN tutorial
   (tensorflow.org/tutorials/generative/dcgan), written below, batch 256, Adam 1e-4 for both
   networks, noise 100. (The tutorial updates both networks from one generator pass; here it
@@ -80,13 +80,22 @@ def build_tutorial_discriminator():
     return keras.Model(images, logits, name="tutorial_discriminator")
 
 
-def make_config(name, course_batch_size=64):
+COURSE = dict(filters=24, depth=2, learning_rate=2e-3)  # notebook 04's "cpu" preset
+COURSE_EPOCHS = 6
+
+
+def make_config(name, course_batch_size=32, course_decay_steps=None):
     """``(generator, discriminator, optimizers, batch_size, description)`` of a configuration."""
     if name == "course":
-        return (ganlib.dcgan.build_generator(latent_dim=LATENT_DIM, image_shape=IMAGE_SHAPE),
-                ganlib.dcgan.build_discriminator(input_shape=IMAGE_SHAPE),
-                ganlib.dcgan.optimizers(), course_batch_size,
-                f"ganlib.dcgan defaults, Adam 2e-4 beta_1 0.5, batch {course_batch_size}, latent 100")
+        networks = dict(filters=COURSE["filters"], depth=COURSE["depth"])
+        schedule = (f"cosine to 0 over {course_decay_steps} steps" if course_decay_steps
+                    else "constant")
+        return (ganlib.dcgan.build_generator(latent_dim=LATENT_DIM, image_shape=IMAGE_SHAPE, **networks),
+                ganlib.dcgan.build_discriminator(input_shape=IMAGE_SHAPE, **networks),
+                ganlib.dcgan.optimizers(COURSE["learning_rate"], decay_steps=course_decay_steps),
+                course_batch_size,
+                f"notebook 04: ganlib.dcgan filters 24 depth 2, Adam 2e-3 beta_1 0.5 ({schedule}), "
+                f"batch {course_batch_size}, latent 100")
     return (build_tutorial_generator(), build_tutorial_discriminator(),
             {"d_optimizer": keras.optimizers.Adam(1e-4), "g_optimizer": keras.optimizers.Adam(1e-4)},
             256, "TensorFlow DCGAN tutorial networks, Adam 1e-4 both, batch 256, noise 100")
@@ -151,8 +160,9 @@ class QualityClock(keras.callbacks.Callback):
 def run_config(name, args, evaluator, target_fd, noise):
     """Train one configuration against the clock; its curve and time to the rung as a dict."""
     ganlib.utils.seed_everything(args.seed)
+    decay_steps = args.course_epochs * (len(evaluator.train) // args.course_batch_size) or None
     generator, discriminator, optimizers, batch_size, description = make_config(
-        name, args.course_batch_size)
+        name, args.course_batch_size, decay_steps)
     gan = ganlib.GAN(generator, discriminator, latent_dim=LATENT_DIM, seed=args.seed)
     gan.compile(**optimizers)
     dataset = ganlib.data.load(args.dataset, batch_size=batch_size, seed=args.seed,
@@ -232,9 +242,11 @@ def parse_args(argv=None):
                              "rung_fd of an earlier run with the same data and sample size)")
     parser.add_argument("--keep-going", action="store_true",
                         help="train to --max-minutes even after reaching the rung (full curves)")
-    parser.add_argument("--course-batch-size", type=int, default=64,
-                        help="batch of the course configuration (default 64; notebook 04's "
-                             "\"cpu\" preset trains with 32)")
+    parser.add_argument("--course-batch-size", type=int, default=32,
+                        help="batch of the course configuration (default 32, notebook 04's)")
+    parser.add_argument("--course-epochs", type=int, default=COURSE_EPOCHS,
+                        help="epochs over which the course configuration's step size decays "
+                             f"(default {COURSE_EPOCHS}, notebook 04's; 0: a constant step)")
     parser.add_argument("--dataset", choices=("fashion_mnist", "mnist"), default="fashion_mnist")
     parser.add_argument("--source", choices=("auto", "full", "subset"), default="auto",
                         help="data for training and evaluation (ganlib.data sources; offline)")
@@ -249,6 +261,8 @@ def parse_args(argv=None):
     if unknown or not args.configs:
         parser.error(f"--configs expects a comma-separated subset of {', '.join(CONFIGS)}, "
                      f"got {','.join(unknown) or 'nothing'}.")
+    if args.course_epochs < 0:
+        parser.error(f"--course-epochs must be an integer >= 0, got {args.course_epochs}.")
     if args.course_batch_size < 1:
         parser.error(f"--course-batch-size must be an integer >= 1, got {args.course_batch_size}.")
     if not args.max_minutes > 0:

@@ -163,7 +163,8 @@ def build_discriminator(input_shape=(28, 28, 1), filters: int = 24, depth: int =
     return keras.Model(images, logits, name=name)
 
 
-def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1) -> dict:
+def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1,
+               decay_steps: int | None = None) -> dict:
     """The paper's two Adam optimizers [7], one per network, ready for ``GAN.compile``.
 
     Radford et al. found the Adam default learning rate of 0.001 too high and its
@@ -172,6 +173,10 @@ def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1) -> 
     Args:
         learning_rate: Adam's step size.
         beta_1: decay rate of Adam's first-moment (momentum) estimate.
+        decay_steps: if given, the step size falls from ``learning_rate`` to 0 along a cosine
+            over this many steps (``keras.optimizers.schedules.CosineDecay``), the whole run.
+            Not the paper's: the course's short CPU runs start 10x higher and decay (notebook 04
+            measures why).
 
     Returns:
         ``{"d_optimizer": Adam, "g_optimizer": Adam}``, two separate instances (each
@@ -184,7 +189,15 @@ def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1) -> 
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
     if not 0 <= beta_1 < 1:
         raise ValueError(f"beta_1 must be in [0, 1), got {beta_1!r}.")
-    return {role: keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
+    if decay_steps is not None:
+        _check_positive_int("decay_steps", decay_steps)
+
+    def step_size():
+        if decay_steps is None:
+            return learning_rate
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
+
+    return {role: keras.optimizers.Adam(learning_rate=step_size(), beta_1=beta_1)
             for role in ("d_optimizer", "g_optimizer")}
 
 

@@ -55,7 +55,8 @@ def test_time_to_quality_script_prints_the_curve_and_says_when_the_rung_is_not_r
     seconds = [point["seconds"] for point in config["curve"]]
     assert len(seconds) == 2 and seconds[0] == 0 < seconds[1] == config["training_seconds"]
     assert all(point["fd"] > 0 for point in config["curve"])
-    assert config["steps"] >= 1 and config["images_per_second"] > 0 and config["batch_size"] == 64
+    assert config["steps"] >= 1 and config["images_per_second"] > 0 and config["batch_size"] == 32
+    assert "Adam 2e-3 beta_1 0.5 (cosine to 0 over" in config["description"]
     assert config["seconds_to_rung"] is None and "did not reach" in config["note"]
     assert report["ratio_tutorial_over_course"] is None and report["note"] == "only one configuration ran"
 

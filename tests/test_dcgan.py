@@ -160,6 +160,18 @@ def test_bad_optimizer_settings_raise():
         dcgan.optimizers(learning_rate=0)
     with pytest.raises(ValueError, match=r"beta_1 must be in \[0, 1\), got 1.0"):
         dcgan.optimizers(beta_1=1.0)
+    with pytest.raises(ValueError, match=r"decay_steps must be an integer >= 1, got 0"):
+        dcgan.optimizers(decay_steps=0)
+
+
+def test_decayed_step_size_falls_along_a_cosine_to_zero():
+    optimizer = dcgan.optimizers(2e-3, decay_steps=100)["g_optimizer"]
+    rates = []
+    for step in (0, 50, 100):
+        optimizer.iterations.assign(step)
+        rates.append(float(optimizer.learning_rate))
+    assert rates == pytest.approx([2e-3, 1e-3, 0.0], abs=1e-9)
+    assert float(dcgan.optimizers(2e-3)["g_optimizer"].learning_rate) == pytest.approx(2e-3)
 
 
 @pytest.mark.parametrize("builder", [dcgan.build_generator, dcgan.build_discriminator])
