@@ -248,9 +248,11 @@ def test_evaluator_rejects_too_few_or_wrong_images(mnist_evaluator):
 
 
 @pytest.mark.slow
-def test_ladder_orders_its_rungs_and_is_cached(mnist_evaluator, tmp_path, monkeypatch):
+def test_ladder_orders_its_rungs_and_is_cached(mnist_evaluator, tmp_path, monkeypatch, capsys):
     mnist_evaluator.cache_dir = tmp_path
+    monkeypatch.setattr(metrics, "_LADDER_CACHE", {})
     ladder = mnist_evaluator.ladder()
+    assert "reference ladder: 100%" in capsys.readouterr().out  # a progress bar while computing
     assert tuple(ladder) == metrics.RUNGS
     fd = {rung: numbers["fd"] for rung, numbers in ladder.items()}
     assert (fd["real (floor)"] < fd["real + noise 0.1"] < fd["real + noise 0.3"] < fd["PCA + GMM"]
@@ -260,6 +262,7 @@ def test_ladder_orders_its_rungs_and_is_cached(mnist_evaluator, tmp_path, monkey
     assert mnist_evaluator.ladder() is ladder  # kept in memory
     monkeypatch.setattr(metrics, "_LADDER_CACHE", {})
     assert mnist_evaluator.ladder() == json.loads(json.dumps(ladder))  # read back from tmp_path
+    assert "reference ladder" not in capsys.readouterr().out  # no bar when nothing is computed
     table = mnist_evaluator.results_table(ladder["real blurred"], model_name="blurry model")
     assert table.startswith("FD (mnist_cnn)") and "1,000 images per row" in table
     assert ">> blurry model" in table
