@@ -35,6 +35,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 from scipy import ndimage
 from tqdm import tqdm
@@ -120,7 +121,12 @@ def train_classifier(images, labels, epochs: int = 3, batch_size: int = 128, lea
     steps = epochs * -(-len(images) // batch_size)
     classifier.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps)),
                        keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    classifier.fit(images, labels, batch_size=batch_size, epochs=epochs, verbose=0)
+    # A tf.data pipeline rather than arrays: for arrays Keras builds a parallel map that, under
+    # op determinism (ganlib.utils.seed_everything), TensorFlow rewrites with an attribute its
+    # sequential map lacks, and logs a C++ error line a learner can do nothing about.
+    batches = (tf.data.Dataset.from_tensor_slices((images, labels))
+               .shuffle(len(images), seed=0, reshuffle_each_iteration=True).batch(batch_size))
+    classifier.fit(batches, epochs=epochs, verbose=0, shuffle=False)  # shuffled above
     return classifier
 
 
