@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from ganlib import photos
+from ganlib.gan import _check_positive_int
 from ganlib.photos import DATA_DIR_ENV  # one name for the user data folder, photos included
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -147,8 +148,7 @@ def ring_centres(modes: int = 8, radius: float = 0.8) -> np.ndarray:
     Returns:
         float32 array ``(modes, 2)``.
     """
-    if isinstance(modes, bool) or not isinstance(modes, (int, np.integer)) or modes < 1:
-        raise ValueError(f"modes must be an integer >= 1, got {modes!r}.")
+    _check_positive_int("modes", modes)
     if not 0 < radius <= 1:
         raise ValueError(f"radius must be in (0, 1] so the ring fits a tanh generator's [-1, 1], got {radius!r}.")
     angles = 2 * np.pi * np.arange(modes) / modes
@@ -172,8 +172,7 @@ def make_ring(count: int, modes: int = 8, radius: float = 0.8, std: float = 0.05
         >>> ganlib.metrics.modes_covered(points, ring_centres(), std=0.05)["modes_covered"]
         8
     """
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
-        raise ValueError(f"count must be an integer >= 1, got {count!r}.")
+    _check_positive_int("count", count)
     if not std > 0:
         raise ValueError(f"std must be positive, got {std!r}.")
     centres = ring_centres(modes, radius)

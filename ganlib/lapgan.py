@@ -19,6 +19,8 @@ Example:
 import numpy as np
 from keras import ops
 
+from ganlib.gan import _check_positive_int
+
 
 def downsample(images):
     """Halve the height and width by averaging 2x2 blocks: ``(N, H, W, C) -> (N, H/2, W/2, C)``."""
@@ -48,8 +50,7 @@ def build_pyramid(images, levels: int) -> list:
         the low-pass image of size ``H / 2 ** (levels - 1)``, as float32 NumPy arrays.
     """
     images = _check_images(images)
-    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 1:
-        raise ValueError(f"levels must be an integer >= 1, got {levels!r}.")
+    _check_positive_int("levels", levels)
     factor = 2 ** (levels - 1)
     height, width = images.shape[1], images.shape[2]
     if height % factor or width % factor:
