@@ -195,7 +195,7 @@ class ConditionalGAN(GAN):
         return ops.convert_to_numpy(self.generator(inputs, training=False))
 
     def train_step(self, data):
-        real_images, labels = data[0], ops.reshape(data[1], (-1,))
+        real_images, labels = data[0], self._condition(data[1])
         batch_size = ops.shape(real_images)[0]
 
         for _ in range(self.d_steps):
@@ -236,6 +236,10 @@ class ConditionalGAN(GAN):
         images, labels = _first_batch(x, y, kwargs.get("batch_size"))
         check_labels(labels, self.num_classes, num_images=len(images))
         return super().fit(x, y, *args, **kwargs)
+
+    def _condition(self, labels):
+        """What both networks are conditioned on, from the batch's second element."""
+        return ops.reshape(labels, (-1,))  # (batch, 1) labels as (batch,)
 
     def _discriminate(self, images, labels):
         """Discriminator logits and the class loss (0 unless AC-GAN), in training mode."""

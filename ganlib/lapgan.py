@@ -8,18 +8,35 @@ image. With ``d`` a downsampling (here 2x2 averaging) and ``u`` an upsampling (h
 and the pyramid is ``[h_0, h_1, ..., h_{K-1}, I_K]``. Reconstruction runs coarse to fine,
 ``I_k = u(I_{k+1}) + h_k``, and gives the image back exactly (up to float rounding) whatever
 ``d`` and ``u`` are, because each band stores precisely what ``u`` misses. LAPGAN generates the
-low-pass image with a GAN and each band ``h_k`` with a GAN conditioned on ``u(I_{k+1})``.
+low-pass image with a GAN and each band ``h_k`` with a GAN conditioned on ``u(I_{k+1})``:
+
+    I_K = G_K(z_K),   I_k = u(I_{k+1}) + G_k(z_k, u(I_{k+1})),   k = K-1, ..., 0.
+
+Each level is an ordinary two-network model of this library, compiled and fitted like the
+others: the coarsest a ``ganlib.GAN`` on the low-pass images, each finer one a ``BandGAN``
+(a ``ConditionalGAN`` whose condition is an image, not a label) on pairs ``(h_k, u(I_k+1))``
+of real pyramids. The levels never see each other's samples while training, so they train
+one after the other, or in any order; only sampling chains them, coarse to fine.
 
 Example:
     >>> pyramid = lapgan.build_pyramid(images, levels=3)   # 28x28 -> bands 28, 14 and low-pass 7
     >>> np.abs(lapgan.reconstruct(pyramid) - images).max() < 1e-5
     True
+    >>> model = lapgan.build_lapgan((28, 28, 1), levels=3)  # model.levels: 7x7 GAN, 14 and 28 BandGANs
+    >>> for level, network in enumerate(model.levels):
+    ...     network.compile(**ganlib.dcgan.optimizers())
+    ...     network.fit(model.dataset(images, level, batch_size=32), epochs=2)
+    >>> samples = model.generate(16)
 """
 
+import keras
 import numpy as np
-from keras import ops
+import tensorflow as tf
+from keras import layers, ops
 
-from ganlib.gan import _check_positive_int
+from ganlib import dcgan, gan
+from ganlib.conditional_gan import ConditionalGAN
+from ganlib.gan import GAN, _check_positive_int
 
 
 def downsample(images):
@@ -87,3 +104,256 @@ def _check_images(images):
         raise ValueError(f"Expected images of shape (batch, height, width, channels), got shape "
                          f"{images.shape}.")
     return images
+
+
+# ---------------------------------------------------------------------------------------------
+# The networks of one finer level
+# ---------------------------------------------------------------------------------------------
+
+def build_band_generator(image_shape, filters: int = 32, depth: int = 3, kernel_size: int = 5,
+                         name="band_generator"):
+    """Generator of one band: ``[noise, coarse] -> h``, fully convolutional at the band's size.
+
+    As in Denton et al., the noise is one extra image plane (``H * W`` numbers from N(0, 1),
+    reshaped), stacked on the upsampled coarser image ``coarse = u(I_{k+1})``; ``depth``
+    convolutions follow (batch norm and ReLU on the hidden ones, DCGAN's N(0, 0.02) weights)
+    and the last gives the band with no activation: a band is a difference of images and
+    can take either sign, up to 2 in size.
+
+    Args:
+        image_shape: ``(H, W, C)`` of the band (and of ``coarse``).
+        filters: channels of the hidden convolutions.
+        depth: number of convolutions, at least 2 (one hidden).
+        kernel_size: side of the square kernels.
+
+    Returns:
+        A Functional ``keras.Model`` with inputs ``[noise (batch, H * W), coarse (batch, H, W, C)]``
+        and output the band ``(batch, H, W, C)``.
+    """
+    height, width, channels = dcgan._check_architecture(image_shape, filters, 1, kernel_size)
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (a hidden convolution and the output), "
+                         f"got {depth!r}.")
+    noise = keras.Input((height * width,), name="noise")
+    coarse = keras.Input((height, width, channels), name="coarse")
+    plane = layers.Reshape((height, width, 1), name="noise_plane")(noise)
+    x = layers.Concatenate(name="coarse_and_noise")([coarse, plane])
+    for step in range(1, depth):
+        x = layers.Conv2D(filters, kernel_size, padding="same", use_bias=False,
+                          kernel_initializer=dcgan._weights(), name=f"conv_{step}")(x)
+        x = dcgan._batch_norm(f"conv_{step}_bn")(x)
+        x = layers.ReLU(name=f"conv_{step}_relu")(x)
+    band = layers.Conv2D(channels, kernel_size, padding="same", kernel_initializer=dcgan._weights(),
+                         name="band")(x)
+    return keras.Model([noise, coarse], band, name=name)
+
+
+def build_band_discriminator(image_shape, filters: int = 32, depth: int | None = None,
+                             kernel_size: int = 5, name="band_discriminator"):
+    """Discriminator of one band: ``[h, coarse] -> logit``, judging the image ``coarse + h``.
+
+    As in Denton et al., the band is added to the upsampled coarser image before the first
+    convolution, so that the network judges a whole image of this level; ``coarse`` also
+    comes in as extra channels, so it can tell how well the detail fits the coarse image.
+    The convolutions are ``dcgan.build_discriminator``'s.
+
+    Args:
+        image_shape: ``(H, W, C)`` of the band.
+        filters: channels of the first strided convolution (doubled at each next one).
+        depth: strided convolutions; by default 2 when ``H`` and ``W`` are divisible by 4, else 1.
+        kernel_size: side of the square kernels.
+
+    Returns:
+        A Functional ``keras.Model`` with inputs ``[band, coarse]``, both ``(batch, H, W, C)``,
+        and logits ``(batch, 1)``.
+    """
+    height, width, channels = dcgan._check_architecture(image_shape, filters, 1, kernel_size)
+    if depth is None:
+        depth = 2 if height % 4 == 0 and width % 4 == 0 else 1
+    band = keras.Input((height, width, channels), name="band")
+    coarse = keras.Input((height, width, channels), name="coarse")
+    image = layers.Add(name="coarse_plus_band")([coarse, band])
+    joined = layers.Concatenate(name="image_and_coarse")([image, coarse])
+    body = dcgan.build_discriminator((height, width, 2 * channels), filters, depth, kernel_size)
+    return keras.Model([band, coarse], body(joined), name=name)
+
+
+class BandGAN(ConditionalGAN):
+    """One finer level of a LAPGAN: a conditional GAN whose condition is the upsampled coarser image.
+
+    ``fit`` takes ``(bands, coarse)`` pairs, as ``LAPGAN.dataset`` gives them (or arrays as
+    ``fit(bands, coarse)``); each step is ``ConditionalGAN``'s with the coarse image in place
+    of the label: fakes ``G(z, coarse)`` for the real batch's coarse images, ``D(h, coarse)``
+    on real and fake bands. ``compile`` and the metric names are those of ``GAN``.
+
+    Args:
+        generator: ``[noise (batch, H * W), coarse] -> band``, e.g. ``build_band_generator``.
+        discriminator: ``[band, coarse] -> logit``, e.g. ``build_band_discriminator``.
+        **kwargs: ``d_steps``, ``gp_weight``, ``seed`` and the rest of ``GAN``'s arguments.
+    """
+
+    def __init__(self, generator, discriminator, **kwargs):
+        if len(generator.inputs) != 2 or len(discriminator.inputs) != 2:
+            raise ValueError(f"Expected a generator [noise, coarse] -> band and a discriminator "
+                             f"[band, coarse] -> logit, got {len(generator.inputs)} and "
+                             f"{len(discriminator.inputs)} inputs; build them with "
+                             "build_band_generator and build_band_discriminator.")
+        latent_dim = generator.inputs[0].shape[-1]
+        # GAN's constructor: no class count and no AC-GAN head here.
+        super(ConditionalGAN, self).__init__(generator, discriminator, latent_dim, **kwargs)
+        self.num_classes, self.classifier_weight = None, 0.0
+        self.image_shape = tuple(generator.output.shape[1:])
+
+    def generate(self, coarse, noise=None):
+        """Bands for the given upsampled coarser images, as a NumPy array ``(n, H, W, C)``."""
+        coarse = self._check_pairs(coarse, coarse, "coarse images")[1]
+        if noise is None:
+            noise = self.sample_noise(len(coarse))
+        elif tuple(noise.shape) != (len(coarse), self.latent_dim):
+            raise ValueError(f"Expected noise of shape ({len(coarse)}, {self.latent_dim}), one row "
+                             f"per coarse image, got {tuple(noise.shape)}.")
+        inputs = [ops.convert_to_tensor(noise, "float32"), ops.convert_to_tensor(coarse, "float32")]
+        return ops.convert_to_numpy(self.generator(inputs, training=False))
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit`` on ``(bands, coarse)`` after checking the first batch's shapes."""
+        if isinstance(x, tf.data.Dataset):
+            for element in x.take(1):
+                if not isinstance(element, tuple) or len(element) != 2:
+                    raise ValueError("Expected a dataset of (bands, coarse) batches, as "
+                                     "LAPGAN.dataset gives, got batches of one array.")
+                self._check_pairs(*element, "a batch")
+            kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself; Keras would warn
+        else:
+            if y is None:
+                raise ValueError("BandGAN needs (bands, coarse): got bands without the coarse "
+                                 "images they refine.")
+            self._check_pairs(x, y, "fit(bands, coarse)")
+        return keras.Model.fit(self, x, y, *args, **kwargs)
+
+    def _condition(self, coarse):
+        return coarse
+
+    def _check_pairs(self, bands, coarse, what):
+        bands, coarse = ops.convert_to_numpy(bands), ops.convert_to_numpy(coarse)
+        for name, array in (("bands", bands), ("coarse images", coarse)):
+            if tuple(array.shape[1:]) != self.image_shape or array.ndim != 4:
+                raise ValueError(f"Expected {name} of shape (batch, {', '.join(map(str, self.image_shape))}) "
+                                 f"in {what}, got {tuple(array.shape)}.")
+        if len(bands) != len(coarse):
+            raise ValueError(f"Expected one coarse image per band in {what}, got {len(bands)} "
+                             f"bands and {len(coarse)} coarse images.")
+        return bands, coarse
+
+
+# ---------------------------------------------------------------------------------------------
+# The pyramid of GANs
+# ---------------------------------------------------------------------------------------------
+
+class LAPGAN:
+    """A Laplacian pyramid of GANs (Denton et al. 2015), coarsest level first.
+
+    ``levels[0]`` is a ``GAN`` on the low-pass images; ``levels[k]`` for ``k >= 1`` is a
+    ``BandGAN`` making the band of twice the size of level ``k - 1``. Each is compiled and
+    fitted on its own, on ``dataset(images, k, ...)``; ``generate`` runs them coarse to fine.
+
+    Args:
+        levels: the models, coarsest first; each finer one twice the size of the one before.
+    """
+
+    def __init__(self, levels):
+        levels = list(levels)
+        if not levels or isinstance(levels[0], BandGAN) or not isinstance(levels[0], GAN):
+            raise ValueError("Expected levels[0] to be a GAN on the low-pass images, then BandGANs; "
+                             f"got {[type(level).__name__ for level in levels]}.")
+        shapes = [tuple(levels[0].generator.output.shape[1:])]
+        for level in levels[1:]:
+            if not isinstance(level, BandGAN):
+                raise ValueError(f"Expected BandGANs above the coarsest level, got {type(level).__name__}.")
+            height, width, channels = shapes[-1]
+            if level.image_shape != (2 * height, 2 * width, channels):
+                raise ValueError(f"Expected each level twice the size of the one below: a "
+                                 f"{level.image_shape} band above {shapes[-1]} images.")
+            shapes.append(level.image_shape)
+        self.levels, self.shapes = levels, shapes
+
+    @property
+    def image_shape(self):
+        """Shape of one generated image (the finest level's)."""
+        return self.shapes[-1]
+
+    def level_data(self, images, level: int):
+        """Training arrays of one level from real images: low-pass images, or ``(bands, coarse)``."""
+        images = _check_images(images)
+        if tuple(images.shape[1:]) != self.image_shape:
+            raise ValueError(f"Expected images of shape (batch, {', '.join(map(str, self.image_shape))}), "
+                             f"got {images.shape}.")
+        if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level < len(self.levels):
+            raise ValueError(f"level must be an integer in 0..{len(self.levels) - 1}, got {level!r}.")
+        pyramid = build_pyramid(images, len(self.levels))[::-1]  # low-pass, then bands coarse to fine
+        if level == 0:
+            return pyramid[0]
+        coarse = reconstruct(pyramid[:level][::-1])  # I at the size of the level below
+        return pyramid[level], ops.convert_to_numpy(upsample(coarse))
+
+    def dataset(self, images, level: int, batch_size: int = 32, seed=None):
+        """A shuffled ``tf.data.Dataset`` of one level's training batches (remainder dropped)."""
+        _check_positive_int("batch_size", batch_size)
+        arrays = self.level_data(images, level)
+        data = tf.data.Dataset.from_tensor_slices(arrays)
+        data = data.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+        return data.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+    def generate_levels(self, num_images: int):
+        """Samples of every level, coarse to fine: ``[I_K, I_{K-1}, ..., I_0]`` as NumPy arrays.
+
+        Each level's image is clipped to [-1, 1], the range of the real images its finer
+        level was trained to refine.
+        """
+        _check_positive_int("num_images", num_images)
+        images = [np.clip(self.levels[0].generate(num_images), -1, 1)]
+        for level in self.levels[1:]:
+            coarse = ops.convert_to_numpy(upsample(images[-1]))
+            images.append(np.clip(coarse + level.generate(coarse), -1, 1))
+        return images
+
+    def generate(self, num_images: int):
+        """Generated images of the finest level, ``(num_images, H, W, C)`` in [-1, 1]."""
+        return self.generate_levels(num_images)[-1]
+
+
+def build_lapgan(image_shape=(28, 28, 1), levels: int = 3, latent_dim: int = 32,
+                 hidden_units=(256, 256), filters: int = 32, depth: int = 3, kernel_size: int = 5,
+                 seed=None) -> LAPGAN:
+    """A LAPGAN with the course's networks: multilayer perceptrons at the coarsest level (as in
+    the paper), ``build_band_generator`` / ``build_band_discriminator`` above it.
+
+    Args:
+        image_shape: shape of the finest images; height and width divisible by ``2 ** (levels - 1)``.
+        levels: pyramid levels (3 for 28x28: 7x7 low-pass, 14x14 and 28x28 bands).
+        latent_dim: noise length of the coarsest generator.
+        hidden_units: hidden layers of the coarsest generator and discriminator.
+        filters: channels of the band networks.
+        depth: convolutions of each band generator.
+        kernel_size: side of the band networks' square kernels.
+        seed: seed of the models' noise (each level offset by its index).
+    """
+    _check_positive_int("levels", levels)
+    height, width, channels = dcgan._check_architecture(image_shape, filters, 1, 1)
+    factor = 2 ** (levels - 1)
+    if height % factor or width % factor:
+        raise ValueError(f"Expected a height and width divisible by 2 ** (levels - 1) = {factor}, "
+                         f"got {height}x{width}.")
+    low_shape = (height // factor, width // factor, channels)
+    models = [GAN(gan.build_mlp_generator(latent_dim, low_shape, hidden_units, batch_norm=True,
+                                          name="low_pass_generator"),
+                  gan.build_mlp_discriminator(low_shape, hidden_units, name="low_pass_discriminator"),
+                  latent_dim, seed=seed)]
+    for level in range(1, levels):
+        shape = (low_shape[0] * 2 ** level, low_shape[1] * 2 ** level, channels)
+        size = f"{shape[0]}x{shape[1]}"
+        models.append(BandGAN(build_band_generator(shape, filters, depth, kernel_size,
+                                                   name=f"band_generator_{size}"),
+                              build_band_discriminator(shape, filters, kernel_size=kernel_size, name=f"band_discriminator_{size}"),
+                              seed=None if seed is None else seed + level))
+    return LAPGAN(models)
