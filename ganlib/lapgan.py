@@ -40,19 +40,19 @@ from ganlib.gan import GAN, _check_positive_int
 
 
 def downsample(images):
-    """Halve the height and width by averaging 2x2 blocks: ``(N, H, W, C) -> (N, H/2, W/2, C)``."""
+    """Halve the height and width by averaging 2x2 blocks: ``(N, H, W, C) -> (N, H/2, W/2, C)``, NumPy."""
     images = _check_images(images)
     height, width = images.shape[1], images.shape[2]
     if height % 2 or width % 2:
         raise ValueError(f"Expected an even height and width to halve, got {height}x{width}.")
-    return ops.average_pool(images, pool_size=2, strides=2, padding="valid")
+    return ops.convert_to_numpy(ops.average_pool(images, pool_size=2, strides=2, padding="valid"))
 
 
 def upsample(images):
-    """Double the height and width by bilinear interpolation: ``(N, H, W, C) -> (N, 2H, 2W, C)``."""
+    """Double the height and width by bilinear interpolation: ``(N, H, W, C) -> (N, 2H, 2W, C)``, NumPy."""
     images = _check_images(images)
     height, width = images.shape[1], images.shape[2]
-    return ops.image.resize(images, (2 * height, 2 * width), interpolation="bilinear")
+    return ops.convert_to_numpy(ops.image.resize(images, (2 * height, 2 * width), interpolation="bilinear"))
 
 
 def build_pyramid(images, levels: int) -> list:
@@ -76,9 +76,9 @@ def build_pyramid(images, levels: int) -> list:
     pyramid, current = [], images
     for _ in range(levels - 1):
         coarser = downsample(current)
-        pyramid.append(ops.convert_to_numpy(current - upsample(coarser)))
+        pyramid.append(current - upsample(coarser))
         current = coarser
-    pyramid.append(ops.convert_to_numpy(current))
+    pyramid.append(current)
     return pyramid
 
 
@@ -94,8 +94,8 @@ def reconstruct(pyramid):
             raise ValueError(f"Expected each band twice the size of the level below it: a "
                              f"{band.shape[1]}x{band.shape[2]} band above a "
                              f"{images.shape[1]}x{images.shape[2]} level.")
-        images = ops.convert_to_numpy(upsample(images) + band)
-    return np.asarray(images, np.float32)
+        images = upsample(images) + band
+    return images
 
 
 def _check_images(images):
@@ -110,7 +110,7 @@ def _check_images(images):
 # The networks of one finer level
 # ---------------------------------------------------------------------------------------------
 
-def build_band_generator(image_shape, filters: int = 32, depth: int = 3, kernel_size: int = 5,
+def build_band_generator(image_shape, filters: int = 16, depth: int = 3, kernel_size: int = 3,
                          name="band_generator"):
     """Generator of one band: ``[noise, coarse] -> h``, fully convolutional at the band's size.
 
@@ -148,8 +148,8 @@ def build_band_generator(image_shape, filters: int = 32, depth: int = 3, kernel_
     return keras.Model([noise, coarse], band, name=name)
 
 
-def build_band_discriminator(image_shape, filters: int = 32, depth: int | None = None,
-                             kernel_size: int = 5, name="band_discriminator"):
+def build_band_discriminator(image_shape, filters: int = 16, depth: int | None = None,
+                             kernel_size: int = 3, name="band_discriminator"):
     """Discriminator of one band: ``[h, coarse] -> logit``, judging the image ``coarse + h``.
 
     As in Denton et al., the band is added to the upsampled coarser image before the first
@@ -294,7 +294,7 @@ class LAPGAN:
         if level == 0:
             return pyramid[0]
         coarse = reconstruct(pyramid[:level][::-1])  # I at the size of the level below
-        return pyramid[level], ops.convert_to_numpy(upsample(coarse))
+        return pyramid[level], upsample(coarse)
 
     def dataset(self, images, level: int, batch_size: int = 32, seed=None):
         """A shuffled ``tf.data.Dataset`` of one level's training batches (remainder dropped)."""
@@ -313,7 +313,7 @@ class LAPGAN:
         _check_positive_int("num_images", num_images)
         images = [np.clip(self.levels[0].generate(num_images), -1, 1)]
         for level in self.levels[1:]:
-            coarse = ops.convert_to_numpy(upsample(images[-1]))
+            coarse = upsample(images[-1])
             images.append(np.clip(coarse + level.generate(coarse), -1, 1))
         return images
 
@@ -323,8 +323,7 @@ class LAPGAN:
 
 
 def build_lapgan(image_shape=(28, 28, 1), levels: int = 3, latent_dim: int = 32,
-                 hidden_units=(256, 256), filters: int = 32, depth: int = 3, kernel_size: int = 5,
-                 seed=None) -> LAPGAN:
+                 hidden_units=(256, 256), filters=16, depth=3, kernel_size=3, seed=None) -> LAPGAN:
     """A LAPGAN with the course's networks: multilayer perceptrons at the coarsest level (as in
     the paper), ``build_band_generator`` / ``build_band_discriminator`` above it.
 
@@ -333,13 +332,16 @@ def build_lapgan(image_shape=(28, 28, 1), levels: int = 3, latent_dim: int = 32,
         levels: pyramid levels (3 for 28x28: 7x7 low-pass, 14x14 and 28x28 bands).
         latent_dim: noise length of the coarsest generator.
         hidden_units: hidden layers of the coarsest generator and discriminator.
-        filters: channels of the band networks.
-        depth: convolutions of each band generator.
-        kernel_size: side of the band networks' square kernels.
+        filters: channels of the band networks: one number for every band level, or one per
+            band level, coarsest first (e.g. ``(32, 16)``: narrower where convolutions cost most).
+        depth: convolutions of each band generator (a number, or one per band level).
+        kernel_size: side of the band networks' square kernels (a number, or one per band level).
         seed: seed of the models' noise (each level offset by its index).
     """
     _check_positive_int("levels", levels)
-    height, width, channels = dcgan._check_architecture(image_shape, filters, 1, 1)
+    filters, depth, kernel_size = (_per_band_level(name, value, levels - 1) for name, value in
+                                   (("filters", filters), ("depth", depth), ("kernel_size", kernel_size)))
+    height, width, channels = dcgan._check_architecture(image_shape, 1, 1, 1)
     factor = 2 ** (levels - 1)
     if height % factor or width % factor:
         raise ValueError(f"Expected a height and width divisible by 2 ** (levels - 1) = {factor}, "
@@ -352,8 +354,17 @@ def build_lapgan(image_shape=(28, 28, 1), levels: int = 3, latent_dim: int = 32,
     for level in range(1, levels):
         shape = (low_shape[0] * 2 ** level, low_shape[1] * 2 ** level, channels)
         size = f"{shape[0]}x{shape[1]}"
-        models.append(BandGAN(build_band_generator(shape, filters, depth, kernel_size,
-                                                   name=f"band_generator_{size}"),
-                              build_band_discriminator(shape, filters, kernel_size=kernel_size, name=f"band_discriminator_{size}"),
+        width_, depth_, kernel_ = filters[level - 1], depth[level - 1], kernel_size[level - 1]
+        models.append(BandGAN(build_band_generator(shape, width_, depth_, kernel_, name=f"band_generator_{size}"),
+                              build_band_discriminator(shape, width_, kernel_size=kernel_,
+                                                       name=f"band_discriminator_{size}"),
                               seed=None if seed is None else seed + level))
     return LAPGAN(models)
+
+
+def _per_band_level(name, value, count):
+    """``value`` repeated for each of ``count`` band levels, or checked to have one entry each."""
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * count
+    if len(values) != count:
+        raise ValueError(f"Expected {name} as one number or one per band level ({count}), got {value!r}.")
+    return values

@@ -75,6 +75,12 @@ def zero_layer(network, name):
     layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
 
 
+def test_band_levels_can_have_their_own_sizes():
+    model = lapgan.build_lapgan(**{**SMALL, "filters": (6, 4), "kernel_size": (5, 3)})
+    convolutions = [network.generator.get_layer("conv_1") for network in model.levels[1:]]
+    assert [(layer.filters, layer.kernel_size) for layer in convolutions] == [(6, (5, 5)), (4, (3, 3))]
+
+
 def test_level_data_is_what_each_level_learns():
     model, real = small_lapgan(), images(size=8, count=16)
     low_pass = model.level_data(real, 0)
@@ -161,6 +167,7 @@ def test_sampling_runs_coarse_to_fine():
      r"twice the size of the one below: a \(8, 8, 1\) band above \(2, 2, 1\) images"),
     (lambda m: lapgan.build_lapgan((12, 12, 1), levels=4), "divisible by 2 \\*\\* \\(levels - 1\\) = 8"),
     (lambda m: lapgan.build_band_generator((8, 8, 1), depth=1), "depth must be an integer >= 2"),
+    (lambda m: lapgan.build_lapgan(filters=(8, 8, 8)), r"filters as one number or one per band level \(2\), got \(8, 8, 8\)"),
 ])
 def test_bad_model_input_is_named(call, message):
     model = small_lapgan()
