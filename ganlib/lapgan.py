@@ -184,7 +184,12 @@ class BandGAN(ConditionalGAN):
     ``fit`` takes ``(bands, coarse)`` pairs, as ``LAPGAN.dataset`` gives them (or arrays as
     ``fit(bands, coarse)``); each step is ``ConditionalGAN``'s with the coarse image in place
     of the label: fakes ``G(z, coarse)`` for the real batch's coarse images, ``D(h, coarse)``
-    on real and fake bands. ``compile`` and the metric names are those of ``GAN``.
+    on real and fake bands. ``compile`` and the metric names are those of ``GAN``;
+    ``generate(coarse)`` draws bands for given coarse images.
+
+    Each real coarse image comes with exactly one band, so the data show no variety given the
+    condition, and a generator trained this way learns to ignore its noise (notebook 07
+    measures it; Isola et al. 2017 report the same for pix2pix).
 
     Args:
         generator: ``[noise (batch, H * W), coarse] -> band``, e.g. ``build_band_generator``.
@@ -290,6 +295,10 @@ class LAPGAN:
                              f"got {images.shape}.")
         if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level < len(self.levels):
             raise ValueError(f"level must be an integer in 0..{len(self.levels) - 1}, got {level!r}.")
+        low, high = float(images.min()), float(images.max())
+        if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
+            raise ValueError(f"Expected images scaled to [-1, 1] (the generators' range), got values in "
+                             f"[{low:.3g}, {high:.3g}]; ganlib.data.load_arrays returns them ready to use.")
         pyramid = build_pyramid(images, len(self.levels))[::-1]  # low-pass, then bands coarse to fine
         if level == 0:
             return pyramid[0]

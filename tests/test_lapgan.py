@@ -155,6 +155,7 @@ def test_sampling_runs_coarse_to_fine():
     (lambda m: m.level_data(images(size=8), 3), r"level must be an integer in 0\.\.2, got 3"),
     (lambda m: m.level_data(images(size=16), 0), r"images of shape \(batch, 8, 8, 1\), got \(3, 16, 16, 1\)"),
     (lambda m: m.dataset(images(size=8), 0, batch_size=0), "batch_size must be an integer >= 1"),
+    (lambda m: m.level_data(images(size=8) * 127.5 + 127.5, 1), r"scaled to \[-1, 1\] .*got values in \[[0-9.]+, 2[0-9.]+\]"),
     (lambda m: m.levels[1].fit(np.zeros((4, 4, 4, 1), np.float32)), "got bands without the coarse"),
     (lambda m: m.levels[1].fit(np.zeros((4, 4, 4, 1), np.float32), np.zeros((3, 4, 4, 1), np.float32)),
      "one coarse image per band in fit\\(bands, coarse\\), got 4 bands and 3 coarse images"),
