@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from ganlib import lapgan
 from ganlib.gan import METRIC_NAMES
@@ -157,6 +158,8 @@ def test_sampling_runs_coarse_to_fine():
     (lambda m: m.dataset(images(size=8), 0, batch_size=0), "batch_size must be an integer >= 1"),
     (lambda m: m.level_data(images(size=8) * 127.5 + 127.5, 1), r"scaled to \[-1, 1\] .*got values in \[[0-9.]+, 2[0-9.]+\]"),
     (lambda m: m.levels[1].fit(np.zeros((4, 4, 4, 1), np.float32)), "got bands without the coarse"),
+    (lambda m: m.levels[1].fit(tf.data.Dataset.from_tensor_slices(np.zeros((4, 4, 4, 1), np.float32)).batch(2)),
+     r"dataset of \(bands, coarse\) batches, as LAPGAN.dataset gives, got batches of one array"),
     (lambda m: m.levels[1].fit(np.zeros((4, 4, 4, 1), np.float32), np.zeros((3, 4, 4, 1), np.float32)),
      "one coarse image per band in fit\\(bands, coarse\\), got 4 bands and 3 coarse images"),
     (lambda m: m.levels[1].fit(np.zeros((4, 8, 8, 1), np.float32), np.zeros((4, 8, 8, 1), np.float32)),
