@@ -68,11 +68,7 @@ def build_pyramid(images, levels: int) -> list:
     """
     images = _check_images(images)
     _check_positive_int("levels", levels)
-    factor = 2 ** (levels - 1)
-    height, width = images.shape[1], images.shape[2]
-    if height % factor or width % factor:
-        raise ValueError(f"Expected a height and width divisible by 2 ** (levels - 1) = {factor} for "
-                         f"{levels} levels, got {height}x{width}.")
+    _check_divisible(images.shape[1], images.shape[2], levels)
     pyramid, current = [], images
     for _ in range(levels - 1):
         coarser = downsample(current)
@@ -96,6 +92,15 @@ def reconstruct(pyramid):
                              f"{images.shape[1]}x{images.shape[2]} level.")
         images = upsample(images) + band
     return images
+
+
+def _check_divisible(height, width, levels):
+    """``2 ** (levels - 1)``, after checking that it divides the height and width."""
+    factor = 2 ** (levels - 1)
+    if height % factor or width % factor:
+        raise ValueError(f"Expected a height and width divisible by 2 ** (levels - 1) = {factor} for "
+                         f"{levels} levels, got {height}x{width}.")
+    return factor
 
 
 def _check_images(images):
@@ -351,10 +356,7 @@ def build_lapgan(image_shape=(28, 28, 1), levels: int = 3, latent_dim: int = 32,
     filters, depth, kernel_size = (_per_band_level(name, value, levels - 1) for name, value in
                                    (("filters", filters), ("depth", depth), ("kernel_size", kernel_size)))
     height, width, channels = dcgan._check_architecture(image_shape, 1, 1, 1)
-    factor = 2 ** (levels - 1)
-    if height % factor or width % factor:
-        raise ValueError(f"Expected a height and width divisible by 2 ** (levels - 1) = {factor}, "
-                         f"got {height}x{width}.")
+    factor = _check_divisible(height, width, levels)
     low_shape = (height // factor, width // factor, channels)
     models = [GAN(gan.build_mlp_generator(latent_dim, low_shape, hidden_units, batch_norm=True,
                                           name="low_pass_generator"),
