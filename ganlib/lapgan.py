@@ -325,11 +325,32 @@ class LAPGAN:
         level was trained to refine.
         """
         _check_positive_int("num_images", num_images)
-        images = [np.clip(self.levels[0].generate(num_images), -1, 1)]
-        for level in self.levels[1:]:
-            coarse = upsample(images[-1])
-            images.append(np.clip(coarse + level.generate(coarse), -1, 1))
-        return images
+        low = np.clip(self.levels[0].generate(num_images), -1, 1)
+        return [low] + self._refine_levels(low, 1)
+
+    def refine(self, coarse, start_level: int = 1):
+        """Finest images drawn on top of given coarse images by levels ``start_level`` and up.
+
+        ``coarse`` are images of level ``start_level - 1``'s size (real low-pass images, or
+        samples); every finer level adds a band drawn with fresh noise, clipped to [-1, 1].
+        """
+        if isinstance(start_level, bool) or not isinstance(start_level, (int, np.integer)) \
+                or not 1 <= start_level < len(self.levels):
+            raise ValueError(f"start_level must be an integer in 1..{len(self.levels) - 1} (a band level), "
+                             f"got {start_level!r}.")
+        coarse = _check_images(coarse)
+        expected = self.shapes[start_level - 1]
+        if tuple(coarse.shape[1:]) != expected:
+            raise ValueError(f"Expected coarse images of shape (batch, {', '.join(map(str, expected))}) "
+                             f"for start_level {start_level}, got {coarse.shape}.")
+        return self._refine_levels(coarse, start_level)[-1]
+
+    def _refine_levels(self, images, start_level):
+        refined = []
+        for level in self.levels[start_level:]:
+            coarse = upsample(refined[-1] if refined else images)
+            refined.append(np.clip(coarse + level.generate(coarse), -1, 1))
+        return refined
 
     def generate(self, num_images: int):
         """Generated images of the finest level, ``(num_images, H, W, C)`` in [-1, 1]."""

@@ -152,8 +152,25 @@ def test_sampling_runs_coarse_to_fine():
     assert model.generate(3).shape == (3, 8, 8, 1)
 
 
+
+def test_refine_draws_the_finer_levels_on_given_coarse_images():
+    model = small_lapgan()
+    coarse = images(size=4, count=3)
+    refined = model.refine(coarse, start_level=2)  # 4x4 real low-pass images + the finest band
+    assert refined.shape == (3, 8, 8, 1) and refined.min() >= -1 and refined.max() <= 1
+    assert not np.allclose(refined, np.clip(lapgan.upsample(coarse), -1, 1))  # a band was added
+    assert model.refine(images(size=2, count=3)).shape == (3, 8, 8, 1)  # from the bottom level
+    for network in model.levels[1:]:  # zeroed band generators: only upsampling is left
+        zero_layer(network.generator, "band")
+    np.testing.assert_allclose(model.refine(coarse, start_level=2), np.clip(lapgan.upsample(coarse), -1, 1),
+                               atol=1e-6)
+    low = images(size=2, count=3)
+    np.testing.assert_allclose(model.refine(low), lapgan.upsample(lapgan.upsample(low)), atol=1e-6)
+
 @pytest.mark.parametrize("call, message", [
     (lambda m: m.level_data(images(size=8), 3), r"level must be an integer in 0\.\.2, got 3"),
+    (lambda m: m.refine(images(size=2), 0), r"start_level must be an integer in 1\.\.2 \(a band level\), got 0"),
+    (lambda m: m.refine(images(size=2), 2), r"coarse images of shape \(batch, 4, 4, 1\) for start_level 2, got \(3, 2, 2, 1\)"),
     (lambda m: m.level_data(images(size=16), 0), r"images of shape \(batch, 8, 8, 1\), got \(3, 16, 16, 1\)"),
     (lambda m: m.dataset(images(size=8), 0, batch_size=0), "batch_size must be an integer >= 1"),
     (lambda m: m.level_data(images(size=8) * 127.5 + 127.5, 1), r"scaled to \[-1, 1\] .*got values in \[[0-9.]+, 2[0-9.]+\]"),
