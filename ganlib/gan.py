@@ -272,10 +272,15 @@ def check_images(images, discriminator):
     if not dtype.startswith(("float", "bfloat")):
         raise ValueError(f"Expected float images scaled to [-1, 1], got dtype {dtype}; "
                          "ganlib.data.load returns them ready to use.")
+    check_range(images)
+
+
+def check_range(images, what="images"):
+    """Raise ``ValueError`` unless every value of ``images`` is finite and in [-1, 1] (within 1e-3)."""
     values = ops.convert_to_numpy(images)
     low, high = float(values.min()), float(values.max())
-    if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
-        raise ValueError(f"Expected images scaled to [-1, 1] (the generator's tanh range), "
+    if not (low >= -1.0 - 1e-3 and high <= 1.0 + 1e-3):  # written so that NaN fails too
+        raise ValueError(f"Expected {what} scaled to [-1, 1] (the generator's tanh range), "
                          f"got values in [{low:.3g}, {high:.3g}].")
 
 

@@ -300,10 +300,7 @@ class LAPGAN:
                              f"got {images.shape}.")
         if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level < len(self.levels):
             raise ValueError(f"level must be an integer in 0..{len(self.levels) - 1}, got {level!r}.")
-        low, high = float(images.min()), float(images.max())
-        if low < -1.0 - 1e-3 or high > 1.0 + 1e-3:
-            raise ValueError(f"Expected images scaled to [-1, 1] (the generators' range), got values in "
-                             f"[{low:.3g}, {high:.3g}]; ganlib.data.load_arrays returns them ready to use.")
+        gan.check_range(images)
         pyramid = build_pyramid(images, len(self.levels))[::-1]  # low-pass, then bands coarse to fine
         if level == 0:
             return pyramid[0]

@@ -29,7 +29,6 @@ Example:
 
 import hashlib
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -40,7 +39,7 @@ from keras import layers
 from scipy import ndimage
 from tqdm import tqdm
 
-from ganlib import data
+from ganlib import data, gan
 
 CLASSIFIER_DIR = Path(__file__).resolve().parent / "classifiers"
 RECORDS_FILE = CLASSIFIER_DIR / "records.json"
@@ -244,10 +243,7 @@ def check_images(images) -> np.ndarray:
         raise ValueError(f"Expected a batch of images of shape (N, 28, 28, 1), got {images.shape}.")
     if not np.issubdtype(images.dtype, np.floating):
         raise ValueError(f"Expected float images scaled to [-1, 1], got dtype {images.dtype}.")
-    low, high = float(images.min()), float(images.max())
-    if low < -1.0 - 1e-3 or high > 1.0 + 1e-3 or not math.isfinite(low + high):
-        raise ValueError(f"Expected images scaled to [-1, 1] (the generator's tanh range), "
-                         f"got values in [{low:.3g}, {high:.3g}].")
+    gan.check_range(images)
     return images.astype(np.float32)
 
 

@@ -165,6 +165,8 @@ BAD_INPUTS = {
     "empty_array": (np.zeros((0, 2, 2, 1), np.float32), r"Expected training images, got none"),
     "empty_dataset": (tf.data.Dataset.from_tensor_slices(FACES).batch(4).take(0),
                       r"dataset is empty: expected at least one batch"),
+    "nan_pixel": (np.where(np.arange(FACES.size).reshape(FACES.shape) == 5, np.nan, FACES).astype(np.float32),
+                  r"Expected images scaled to \[-1, 1\].*got values in \[nan, nan\]"),
     "pixels_0_to_255_in_dataset": (tf.data.Dataset.from_tensor_slices(FACES * 255.0).batch(4),
                                    r"Expected images scaled to \[-1, 1\]"),
 }
