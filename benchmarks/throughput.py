@@ -69,8 +69,8 @@ class PlainGAN(keras.Model):
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
-    def compile(self, d_optimizer, g_optimizer):
-        super().compile()
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        super().compile(**kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
@@ -146,7 +146,7 @@ def build_networks(kind):
     return generator, discriminator
 
 
-def make_models(kind, seed, simultaneous=False):
+def make_models(kind, seed, simultaneous=False, steps_per_execution=1):
     """The models under test, each on its own copy of networks with identical initial weights."""
     keras.utils.set_random_seed(seed)
     networks = build_networks(kind)
@@ -162,7 +162,8 @@ def make_models(kind, seed, simultaneous=False):
         models["simultaneous"] = SimultaneousGAN(*twins(), latent_dim=LATENT_DIM, seed=seed)
     models["ganlib"] = ganlib.GAN(*networks, latent_dim=LATENT_DIM, seed=seed)
     for model in models.values():
-        model.compile(**ganlib.dcgan.optimizers())  # Adam 2e-4, beta_1 0.5, for both pairs
+        # Adam 2e-4, beta_1 0.5, for both pairs; steps_per_execution alike for every model
+        model.compile(**ganlib.dcgan.optimizers(), steps_per_execution=steps_per_execution)
     return models
 
 
@@ -193,7 +194,7 @@ def timed_fit(model, dataset, steps):
 def measure_pair(kind, args):
     """Interleaved repeats of both models; images/s and ratio as a dict."""
     batch_size = args.batch_size or NOTEBOOK_BATCH_SIZES[kind]
-    models = make_models(kind, args.seed, args.simultaneous)
+    models = make_models(kind, args.seed, args.simultaneous, args.steps_per_execution)
     dataset, source = make_dataset(args.data, batch_size, args.data_batches, args.seed)
     for model in models.values():  # warm-up: tracing and the first steps
         timed_fit(model, dataset, args.warmup_steps)
@@ -217,6 +218,7 @@ def measure_pair(kind, args):
         "batch_size": batch_size,
         "data": source,
         "steps_per_repeat": args.steps,
+        "steps_per_execution": args.steps_per_execution,
         "repeats": args.repeats,
         "images_per_second": {name: round(value, 1) for name, value in medians.items()},
         "images_per_second_all": {name: [round(v, 1) for v in values] for name, values in rates.items()},
@@ -382,11 +384,19 @@ def parse_args(argv=None):
     parser.add_argument("--simultaneous", action="store_true",
                         help="also time the TensorFlow tutorial's simultaneous update (reported "
                              "apart: a different algorithm)")
+    parser.add_argument("--steps-per-execution", type=int, default=1,
+                        help="training steps per call into the compiled graph, for every model "
+                             "(Keras' compile argument; fewer Python round trips per step)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    for name in ("batch_size", "steps", "repeats", "warmup_steps", "data_batches", "matmul_size"):
+    for name in ("batch_size", "steps", "repeats", "warmup_steps", "data_batches", "matmul_size",
+                 "steps_per_execution"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be an integer >= 1, got {getattr(args, name)}.")
+    for name in ("steps", "warmup_steps"):
+        if getattr(args, name) % args.steps_per_execution:
+            parser.error(f"--{name.replace('_', '-')} must be a multiple of --steps-per-execution "
+                         f"({args.steps_per_execution}), got {getattr(args, name)}.")
     return args
 
 

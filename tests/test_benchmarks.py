@@ -30,19 +30,26 @@ def run_script(name, *arguments):
 
 def test_throughput_script_prints_both_rates_ratio_and_flop_rates():
     report = run_script("throughput.py", "--networks", "dcgan", "--batch-size", "8", "--steps", "2",
-                        "--repeats", "2", "--warmup-steps", "1", "--data-batches", "2",
-                        "--matmul-size", "128")
+                        "--repeats", "2", "--warmup-steps", "2", "--data-batches", "2",
+                        "--matmul-size", "128", "--steps-per-execution", "2")
     assert report["machine"]["cores"] >= 1 and report["machine"]["tensorflow"]
     pair = report["pairs"]["dcgan"]
     assert set(pair["images_per_second"]) == {"ganlib", "plain"}
     assert all(rate > 0 for rate in pair["images_per_second"].values())
     assert all(len(rates) == 2 for rates in pair["images_per_second_all"].values())
     assert pair["ratio_ganlib_over_plain"] > 0 and pair["ratio_median_of_rounds"] > 0
+    assert pair["steps_per_execution"] == 2
     flops = pair["flops"]
     assert flops["per_training_step"] == throughput.training_step_flops(
         *throughput.build_networks("dcgan"), batch_size=8)
     assert all(check["agree"] for check in flops["check_against_tf_profiler"].values())
     assert flops["ganlib_effective_gflops"] > 0 and report["matmul_gflops_float32"] > 0
+
+
+def test_every_model_under_test_gets_the_same_steps_per_execution():
+    models = throughput.make_models("mlp", seed=0, simultaneous=True, steps_per_execution=3)
+    assert set(models) == {"plain", "simultaneous", "ganlib"}
+    assert all(model.steps_per_execution == 3 for model in models.values())
 
 
 def test_time_to_quality_script_prints_the_curve_and_says_when_the_rung_is_not_reached():
@@ -108,6 +115,8 @@ def test_time_to_rung_ratio_or_bound():
 @pytest.mark.parametrize("module, argv, message", [
     (throughput, ["--steps", "0"], "--steps must be an integer >= 1, got 0"),
     (throughput, ["--networks", "vgg"], "invalid choice: 'vgg'"),
+    (throughput, ["--steps-per-execution", "4", "--steps", "6"],
+     "--steps must be a multiple of --steps-per-execution (4), got 6"),
     (time_to_quality, ["--configs", "course,gpu"], "subset of course, tutorial, got gpu"),
     (time_to_quality, ["--max-minutes", "0"], "--max-minutes must be > 0, got 0.0"),
 ])
