@@ -298,8 +298,7 @@ class LAPGAN:
         if tuple(images.shape[1:]) != self.image_shape:
             raise ValueError(f"Expected images of shape (batch, {', '.join(map(str, self.image_shape))}), "
                              f"got {images.shape}.")
-        if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level < len(self.levels):
-            raise ValueError(f"level must be an integer in 0..{len(self.levels) - 1}, got {level!r}.")
+        self._check_level("level", level, first=0)
         gan.check_range(images)
         pyramid = build_pyramid(images, len(self.levels))[::-1]  # low-pass, then bands coarse to fine
         if level == 0:
@@ -331,10 +330,7 @@ class LAPGAN:
         ``coarse`` are images of level ``start_level - 1``'s size (real low-pass images, or
         samples); every finer level adds a band drawn with fresh noise, clipped to [-1, 1].
         """
-        if isinstance(start_level, bool) or not isinstance(start_level, (int, np.integer)) \
-                or not 1 <= start_level < len(self.levels):
-            raise ValueError(f"start_level must be an integer in 1..{len(self.levels) - 1} (a band level), "
-                             f"got {start_level!r}.")
+        self._check_level("start_level", start_level, first=1)
         coarse = _check_images(coarse)
         expected = self.shapes[start_level - 1]
         if tuple(coarse.shape[1:]) != expected:
@@ -345,9 +341,17 @@ class LAPGAN:
     def _refine_levels(self, images, start_level):
         refined = []
         for level in self.levels[start_level:]:
-            coarse = upsample(refined[-1] if refined else images)
-            refined.append(np.clip(coarse + level.generate(coarse), -1, 1))
+            coarse = upsample(images)
+            images = np.clip(coarse + level.generate(coarse), -1, 1)
+            refined.append(images)
         return refined
+
+    def _check_level(self, name, value, first):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                or not first <= value < len(self.levels):
+            band = " (a band level)" if first else ""
+            raise ValueError(f"{name} must be an integer in {first}..{len(self.levels) - 1}{band}, "
+                             f"got {value!r}.")
 
     def generate(self, num_images: int):
         """Generated images of the finest level, ``(num_images, H, W, C)`` in [-1, 1]."""

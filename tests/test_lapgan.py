@@ -152,7 +152,6 @@ def test_sampling_runs_coarse_to_fine():
     assert model.generate(3).shape == (3, 8, 8, 1)
 
 
-
 def test_refine_draws_the_finer_levels_on_given_coarse_images():
     model = small_lapgan()
     coarse = images(size=4, count=3)
@@ -166,6 +165,7 @@ def test_refine_draws_the_finer_levels_on_given_coarse_images():
                                atol=1e-6)
     low = images(size=2, count=3)
     np.testing.assert_allclose(model.refine(low), lapgan.upsample(lapgan.upsample(low)), atol=1e-6)
+
 
 @pytest.mark.parametrize("call, message", [
     (lambda m: m.level_data(images(size=8), 3), r"level must be an integer in 0\.\.2, got 3"),
