@@ -18,6 +18,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import throughput  # noqa: E402
 import time_to_quality  # noqa: E402
+from ganlib import dcgan  # noqa: E402
 
 
 def run_script(name, *arguments):
@@ -66,6 +67,32 @@ def test_time_to_quality_script_prints_the_curve_and_says_when_the_rung_is_not_r
     assert "Adam 2e-3 beta_1 0.5 (cosine to 0 over" in config["description"]
     assert config["seconds_to_rung"] is None and "did not reach" in config["note"]
     assert report["ratio_tutorial_over_course"] is None and report["note"] == "only one configuration ran"
+
+
+def test_precision_levers_script_reports_raw_and_averaged_generator(tmp_path):
+    report = run_script("precision_levers.py", "--source", "subset", "--epochs", "1",
+                        "--steps-per-epoch", "2", "--filters", "8", "--d-filters", "16")
+    assert report["sample_size"] == 1000 and report["rung_fd"] > 0
+    assert report["arguments"]["d_filters"] == 16 and report["training_minutes"] > 0
+    for name in ("raw", "average"):
+        assert report[name]["fd"] > 0 and 0 <= report[name]["precision"] <= 1
+        assert report[name]["fd_vs_rung"] == pytest.approx(report[name]["fd"] / report["rung_fd"])
+    assert report["raw"]["fd"] != report["average"]["fd"]  # two steps of averaging moved the weights
+
+
+def test_precision_levers_script_scales_a_saved_generators_noise(tmp_path):
+    path = tmp_path / "generator.keras"
+    dcgan.build_generator(latent_dim=100, filters=8).save(path)
+    report = run_script("precision_levers.py", "--source", "subset", "--generator", str(path),
+                        "--truncation", "1", "0.5")
+    assert set(report) >= {"noise_scale_1", "noise_scale_0.5"}
+    assert report["noise_scale_1"]["fd"] != report["noise_scale_0.5"]["fd"]
+
+
+def test_precision_levers_script_rejects_an_impossible_momentum():
+    completed = subprocess.run([sys.executable, str(BENCHMARKS / "precision_levers.py"),
+                                "--ema-momentum", "1.5"], capture_output=True, text=True)
+    assert completed.returncode == 2 and "--ema-momentum must be in (0, 1), got 1.5" in completed.stderr
 
 
 def test_tutorial_networks_have_the_tutorials_parameter_counts():
