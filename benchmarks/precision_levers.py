@@ -1,4 +1,4 @@
-"""Levers on notebook 04's precision: a wider G or D, other kernels, a weight average, truncation.
+"""Levers on notebook 04's precision: wider networks, other kernels or losses, averaging, truncation.
 
 Trains notebook 04's "cpu" configuration (batch 32, Adam 2e-3 with beta_1 0.5 decayed to 0
 along a cosine, depth 2, latent 100, full Fashion-MNIST when installed) with the changes given,
@@ -27,6 +27,11 @@ import ganlib  # noqa: E402
 from ganlib import dcgan  # noqa: E402
 
 LATENT_DIM = 100
+LOSSES = {"standard": {},  # GAN.compile's default: the non-saturating loss of notebooks 02-04
+          "hinge": dict(d_loss_fn=ganlib.losses.hinge_discriminator_loss,
+                        g_loss_fn=ganlib.losses.hinge_generator_loss),
+          "lsgan": dict(d_loss_fn=ganlib.losses.lsgan_discriminator_loss,
+                        g_loss_fn=ganlib.losses.lsgan_generator_loss)}
 
 
 def evaluate(evaluator, images, rung):
@@ -50,7 +55,7 @@ def train(args, evaluator, rung):
     # Keras' optimizer keeps the average; set before the optimizer is built by compile
     optimizers["g_optimizer"].use_ema = True
     optimizers["g_optimizer"].ema_momentum = args.ema_momentum
-    gan.compile(**optimizers)
+    gan.compile(**optimizers, **LOSSES[args.loss])
     start = time.perf_counter()
     gan.fit(data, epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, verbose=0)
     report = {"training_minutes": (time.perf_counter() - start) / 60, "data": data.source}
@@ -79,6 +84,7 @@ def main(argv=None):
     parser.add_argument("--d-filters", type=int, default=None, help="D's width (default: --filters)")
     parser.add_argument("--kernel-size", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--loss", choices=sorted(LOSSES), default="standard")
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="default: the whole set")
     parser.add_argument("--ema-momentum", type=float, default=0.999)
     parser.add_argument("--generator", default=None, help="a saved generator: truncation only")

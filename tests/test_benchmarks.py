@@ -69,11 +69,13 @@ def test_time_to_quality_script_prints_the_curve_and_says_when_the_rung_is_not_r
     assert report["ratio_tutorial_over_course"] is None and report["note"] == "only one configuration ran"
 
 
-def test_precision_levers_script_reports_raw_and_averaged_generator(tmp_path):
+def test_precision_levers_script_reports_raw_and_averaged_generator():
     report = run_script("precision_levers.py", "--source", "subset", "--epochs", "1",
-                        "--steps-per-epoch", "2", "--filters", "8", "--d-filters", "16")
+                        "--steps-per-epoch", "2", "--filters", "8", "--d-filters", "16",
+                        "--loss", "hinge")
     assert report["sample_size"] == 1000 and report["rung_fd"] > 0
-    assert report["arguments"]["d_filters"] == 16 and report["training_minutes"] > 0
+    assert report["arguments"]["d_filters"] == 16 and report["arguments"]["loss"] == "hinge"
+    assert report["training_minutes"] > 0
     for name in ("raw", "average"):
         assert report[name]["fd"] > 0 and 0 <= report[name]["precision"] <= 1
         assert report[name]["fd_vs_rung"] == pytest.approx(report[name]["fd"] / report["rung_fd"])
