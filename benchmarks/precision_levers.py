@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import ganlib  # noqa: E402
 from ganlib import dcgan  # noqa: E402
+from time_to_quality import COURSE, COURSE_EPOCHS, IMAGE_SHAPE, LATENT_DIM  # noqa: E402  notebook 04 "cpu"
 
-LATENT_DIM = 100
 LOSSES = {"standard": {},  # GAN.compile's default: the non-saturating loss of notebooks 02-04
           "hinge": dict(d_loss_fn=ganlib.losses.hinge_discriminator_loss,
                         g_loss_fn=ganlib.losses.hinge_generator_loss),
@@ -46,12 +46,12 @@ def train(args, evaluator, rung):
     data = ganlib.data.load("fashion_mnist", batch_size=32, seed=args.seed, drop_remainder=True,
                             source=args.source)
     steps_per_epoch = args.steps_per_epoch or int(data.cardinality())
-    generator = dcgan.build_generator(latent_dim=LATENT_DIM, filters=args.filters, depth=2,
-                                      kernel_size=args.kernel_size)
-    discriminator = dcgan.build_discriminator((28, 28, 1), filters=args.d_filters or args.filters,
-                                              depth=2, kernel_size=args.kernel_size)
+    generator = dcgan.build_generator(latent_dim=LATENT_DIM, filters=args.filters,
+                                      depth=COURSE["depth"], kernel_size=args.kernel_size)
+    discriminator = dcgan.build_discriminator(IMAGE_SHAPE, filters=args.d_filters or args.filters,
+                                              depth=COURSE["depth"], kernel_size=args.kernel_size)
     gan = ganlib.GAN(generator, discriminator, latent_dim=LATENT_DIM, seed=args.seed)
-    optimizers = dcgan.optimizers(2e-3, decay_steps=args.epochs * steps_per_epoch)
+    optimizers = dcgan.optimizers(COURSE["learning_rate"], decay_steps=args.epochs * steps_per_epoch)
     # Keras' optimizer keeps the average; set before the optimizer is built by compile
     optimizers["g_optimizer"].use_ema = True
     optimizers["g_optimizer"].ema_momentum = args.ema_momentum
@@ -80,10 +80,10 @@ def truncate(args, evaluator, rung):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--filters", type=int, default=24, help="G's width (notebook 04's cpu: 24)")
+    parser.add_argument("--filters", type=int, default=COURSE["filters"], help="G's width")
     parser.add_argument("--d-filters", type=int, default=None, help="D's width (default: --filters)")
     parser.add_argument("--kernel-size", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=COURSE_EPOCHS)
     parser.add_argument("--loss", choices=sorted(LOSSES), default="standard")
     parser.add_argument("--steps-per-epoch", type=int, default=None, help="default: the whole set")
     parser.add_argument("--ema-momentum", type=float, default=0.999)
