@@ -4,14 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: course test lab slides system-data
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
+
+.PHONY: course test check lab slides system-data
 
 course: $(STAMP) system-data   ## run every notebook, save models and build/results.json, export slides
 	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python scripts/build_course.py
-	$(BIN)/python scripts/export_slides.py --source build/notebooks
 
 test: $(STAMP) system-data     ## the whole suite: unit tests, notebook smoke runs, nbval
 	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python -m pytest --nbval
+
+check: $(STAMP)                ## everyday tier: unit tests without notebook runs or slow training (minutes)
+	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python -m pytest -m "not slow" tests/
 
 lab: $(STAMP)                  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -22,8 +26,9 @@ slides: $(STAMP)               ## build/slides/: offline reveal.js decks (and PD
 system-data:                   ## full Fashion-MNIST and chromium from Debian, when root and apt-get can
 	@bash scripts/install_system_data.sh
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml scripts/ipython_kernel_config.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt -e .
+	mkdir -p $(dir $(KERNEL_CONFIG)) && cp scripts/ipython_kernel_config.py $(KERNEL_CONFIG)
 	touch $@

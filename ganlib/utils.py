@@ -56,3 +56,75 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+_COMPARISONS = {">=": lambda value, bound: value >= bound, "<=": lambda value, bound: value <= bound}
+
+
+def check_run(results: dict, floors: dict | None = None, goals: dict | None = None,
+              build_dir=None, stem: str | None = None) -> dict:
+    """Report a run's goals as met or missed, then assert its floors.
+
+    A *goal* is what the course aims for; a run that misses it says so and goes on. A
+    *floor* is what every run of this preset has reached on the machines and seeds it was
+    measured on (``benchmarks/floors.py``), with room to spare; a run below a floor is a
+    regression and raises. Numbers of a trained model vary with the machine, so only floors
+    are asserted.
+
+    Args:
+        results: the run's measured numbers, e.g. ``{"fd": 3.4, "recall": 0.64}``.
+        floors: ``{name: "<op> <number>"}`` with op ``>=`` or ``<=``, e.g. ``{"recall": ">= 0.55"}``.
+        goals: the same form.
+        build_dir, stem: when given, the report is also added, as ``"checks"``, to the
+            numbers ``save_run`` wrote to ``<build_dir>/results/<stem>.json`` (before any
+            floor raises, so a failed run still leaves its numbers).
+
+    Returns:
+        ``{"floors": {...}, "goals": {...}}``: per name the bound, the value and whether it held.
+
+    Raises:
+        AssertionError: naming every floor the run fell below.
+
+    Example:
+        >>> report = check_run({"recall": 0.64}, floors={"recall": ">= 0.55"}, goals={"recall": ">= 0.65"})
+        floor recall >= 0.55: held, 0.64 (margin 0.09)
+        goal  recall >= 0.65: missed, 0.64 (short by 0.01)
+    """
+    report = {kind: {name: _judge(results, name, bound) for name, bound in (bounds or {}).items()}
+              for kind, bounds in (("floors", floors), ("goals", goals))}
+    words = {"floors": ("floor", "held", "BROKEN"), "goals": ("goal ", "met", "missed")}
+    for kind, checks in report.items():
+        label, good, bad = words[kind]
+        for name, check in checks.items():
+            gap = abs(check["value"] - check["threshold"])
+            detail = f"margin {gap:.3g}" if check["held"] else f"short by {gap:.3g}"
+            print(f"{label} {name} {check['bound']}: {good if check['held'] else bad}, "
+                  f"{check['value']:.4g} ({detail})")
+    if not floors and not goals:
+        print("no floors or goals for this run")
+    if build_dir is not None and stem is not None:
+        path = Path(build_dir) / "results" / f"{stem}.json"
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        save_run(build_dir, stem, {**saved, "checks": report})
+    broken = [f"{name} {check['value']:.4g} (floor {check['bound']})"
+              for name, check in report["floors"].items() if not check["held"]]
+    if broken:
+        raise AssertionError("below its floor: " + "; ".join(broken))
+    return report
+
+
+def _judge(results, name, bound):
+    """One check: ``{"bound", "threshold", "value", "held"}`` from a bound such as ``">= 0.55"``."""
+    parts = str(bound).split()
+    if len(parts) != 2 or parts[0] not in _COMPARISONS:
+        raise ValueError(f"Expected a bound such as '>= 0.55' or '<= 4.5' for {name!r}, got {bound!r}.")
+    try:
+        threshold = float(parts[1])
+    except ValueError:
+        raise ValueError(f"Expected a number after {parts[0]!r} in the bound for {name!r}, "
+                         f"got {parts[1]!r}.") from None
+    if name not in results:
+        raise ValueError(f"No measured value named {name!r}; the results have: {', '.join(results)}.")
+    value = float(results[name])
+    held = bool(_COMPARISONS[parts[0]](value, threshold))  # NaN compares False: not held
+    return {"bound": f"{parts[0]} {parts[1]}", "threshold": threshold, "value": value, "held": held}

@@ -1,13 +1,20 @@
 """The main job: run every notebook at its default parameters and collect the numbers.
 
-    python scripts/build_course.py                 # all notebooks -> build/
+    python scripts/build_course.py                 # all notebooks -> build/, then the slides
     python scripts/build_course.py 01 03           # only notebooks whose name starts so
     python scripts/build_course.py --store 01      # maintainers: refresh the stored notebook
 
 Each notebook runs with papermill from the notebooks/ folder, so its default
 ``build_dir = "../build"`` is this repository's build/. Executed copies go to
 build/notebooks/, trained generators to build/models/, and every notebook's numbers are
-merged into build/results.json and printed as a table.
+merged into build/results.json and printed as a table. Slides are exported from the
+executed copies (``scripts/export_slides.py``).
+
+A notebook that fails does not stop the job: the others still run, their slides are
+exported and the table printed; then each failure is listed (notebook, cell and the
+error's last line, the executed copy kept in build/notebooks/ to read it) and the job
+exits with status 1. TensorFlow's C++ log lines (the kernel's own stderr) go to
+build/logs/<notebook>.kernel.log, not into the notebooks or this job's output.
 """
 
 import argparse
@@ -19,6 +26,7 @@ from pathlib import Path
 
 import nbformat
 import papermill
+from papermill.exceptions import PapermillExecutionError
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 
@@ -42,19 +50,44 @@ class LocalKernelManager(AsyncKernelManager):
         runtime.mkdir(parents=True, exist_ok=True)
         self.ip = str(runtime / f"ganlib-kernel-{os.getpid()}-{id(self)}")
 
+    kernel_log = None  # a path: the kernel's own stdout and stderr (C++ libraries' output) go there
 
-def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS):
-    """Execute ``notebook`` with papermill into ``output``; return the wall time in seconds."""
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.kernel_log is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        with open(self.kernel_log, "ab") as log:  # the kernel process keeps its own copy
+            return await super()._async_launch_kernel(kernel_cmd, **{"stdout": log, "stderr": log, **kw})
+
+
+def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS, kernel_log=None):
+    """Execute ``notebook`` with papermill into ``output``; return the wall time in seconds.
+
+    ``kernel_log``: a file for the kernel process's own output (by default it is this
+    process's). Raises papermill's ``PapermillExecutionError`` when a cell fails, after
+    writing the executed notebook with its error to ``output``.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    manager = type("KernelManager", (LocalKernelManager,), {"kernel_log": kernel_log})
     start = time.perf_counter()
-    papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {},
-                               cwd=str(cwd), kernel_name="python3", progress_bar=False,
-                               kernel_manager_class=LocalKernelManager)
-    seconds = time.perf_counter() - start
-    nb = nbformat.read(output, as_version=4)
-    tidy_streams(nb)
-    nbformat.write(nb, output)
-    return seconds
+    try:
+        papermill.execute_notebook(str(notebook), str(output), parameters=parameters or {},
+                                   cwd=str(cwd), kernel_name="python3", progress_bar=False,
+                                   kernel_manager_class=manager)
+    finally:
+        if Path(output).exists():
+            nb = nbformat.read(output, as_version=4)
+            tidy_streams(nb)
+            nbformat.write(nb, output)
+    return time.perf_counter() - start
+
+
+def describe_failure(notebook: Path, error: PapermillExecutionError) -> str:
+    """One line: the notebook, the failing cell (index in the stored notebook) and the error's last line."""
+    stored = nbformat.read(notebook, as_version=4).cells
+    index = next((i for i, cell in enumerate(stored) if cell.source == error.source), None)
+    where = f"cell {index}" if index is not None else f"an injected cell ({error.cell_index})"
+    message = (str(error.evalue).strip().splitlines() or [""])[-1]
+    return f"{notebook.name}, {where} (In [{error.exec_count}]): {error.ename}: {message}"
 
 
 def tidy_streams(nb):
@@ -106,25 +139,53 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prefixes", nargs="*", help="run only notebooks whose name starts with these")
     parser.add_argument("--store", action="store_true", help="also overwrite notebooks/ with the outputs")
+    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of the notebooks to run")
+    parser.add_argument("--build", type=Path, default=ROOT / "build", help="folder of everything written")
+    parser.add_argument("--no-slides", action="store_true", help="skip the slide export")
+    parser.add_argument("--no-pdf", action="store_true", help="slides as HTML only")
     args = parser.parse_args(argv)
-    build = ROOT / "build"
-    (build / "notebooks").mkdir(parents=True, exist_ok=True)
-    notebooks = [p for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    build = args.build.resolve()
+    for folder in ("notebooks", "logs"):
+        (build / folder).mkdir(parents=True, exist_ok=True)
+    notebooks = [p for p in sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
                  if not args.prefixes or p.name.startswith(tuple(args.prefixes))]
     if not notebooks:
-        sys.exit(f"No notebook in {NOTEBOOKS} matches {args.prefixes}.")
+        sys.exit(f"No notebook in {args.notebooks} matches {args.prefixes}.")
+    # build_dir is injected only when it differs from the notebooks' default ("../build").
+    parameters = {} if build == (args.notebooks.resolve().parent / "build") else {"build_dir": str(build)}
+    ran, failures = [], []
     for notebook in notebooks:
         output = build / "notebooks" / notebook.name
         print(f"running {notebook.name} ...", flush=True)
-        seconds = run(notebook, output)
-        print(f"  done in {seconds:.0f} s -> {output.relative_to(ROOT)}", flush=True)
+        try:
+            seconds = run(notebook, output, parameters, cwd=args.notebooks,
+                          kernel_log=build / "logs" / f"{notebook.stem}.kernel.log")
+        except PapermillExecutionError as error:
+            failures.append(describe_failure(notebook, error))
+            print(f"  FAILED: {failures[-1]}", flush=True)
+            continue
+        print(f"  done in {seconds:.0f} s -> {os.path.relpath(output)}", flush=True)
+        ran.append(notebook)
         if args.store:
             store(notebook, output)
     results = {}
     for path in sorted((build / "results").glob("*.json")):
         results[path.stem] = json.loads(path.read_text())
     (build / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nbuild/results.json\n{table(results)}")
+    print(f"\n{os.path.relpath(build / 'results.json')}\n{table(results)}", flush=True)
+    if ran and not args.no_slides:
+        import export_slides  # scripts/, next to this file
+
+        print("\nslides", flush=True)
+        export_slides.main([notebook.name[:2] for notebook in ran]
+                           + ["--source", str(build / "notebooks"), "--output", str(build / "slides")]
+                           + (["--no-pdf"] if args.no_pdf else []))
+    if failures:
+        print(f"\n{len(failures)} of {len(notebooks)} notebooks failed (executed copies with the "
+              f"error kept in {os.path.relpath(build / 'notebooks')}):")
+        for failure in failures:
+            print(f"- {failure}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
