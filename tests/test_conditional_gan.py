@@ -183,8 +183,9 @@ def test_saved_generator_reloads_and_honours_labels(tmp_path):
     reloaded = keras.models.load_model(path)
 
     assert [tuple(i.shape) for i in reloaded.inputs] == [(None, LATENT_DIM), (None,)]
-    np.testing.assert_array_equal(reloaded([noise, class_a]).numpy(), images_a)
-    np.testing.assert_array_equal(reloaded([noise, class_b]).numpy(), images_b)
+    # A reloaded model is a new graph of the same weights: equal within float32 rounding.
+    np.testing.assert_allclose(reloaded([noise, class_a]).numpy(), images_a, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(reloaded([noise, class_b]).numpy(), images_b, rtol=0, atol=1e-5)
 
 
 def test_check_labels_returns_flat_int32():

@@ -136,7 +136,8 @@ def test_generator_keras_file_round_trip(tmp_path):
     noise = keras.random.normal((6, 16))
     expected = keras.ops.convert_to_numpy(generator(noise))
     assert np.abs(keras.ops.convert_to_numpy(generator.get_layer("project_bn").moving_mean)).max() > 0
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(noise)), expected)
+    # A reloaded model is a new graph of the same weights: equal within float32 rounding.
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(noise)), expected, rtol=0, atol=1e-5)
     assert _layer_types(loaded) == _layer_types(generator)
 
 

@@ -118,7 +118,10 @@ def test_trained_generator_round_trips_through_keras_file(tmp_path, faces_datase
     utils.save_run(tmp_path, "run", {"epochs": 1}, generator=gan.generator)
     for path in (tmp_path / "generator.keras", tmp_path / "models" / "run_generator.keras"):
         restored = keras.models.load_model(path)
-        np.testing.assert_array_equal(restored.predict(noise, verbose=0), gan.generate(noise=noise))
+        # predict runs a compiled graph, generate an eager call: the same weights through other kernels
+        # (fused on some CPUs), so equal within float32 rounding; a wrong weight is off by far more.
+        np.testing.assert_allclose(restored.predict(noise, verbose=0), gan.generate(noise=noise),
+                                   rtol=0, atol=1e-5)
 
 
 def test_gan_weights_file_round_trips_optimizers_and_random_state(tmp_path, faces_dataset):
