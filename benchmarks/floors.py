@@ -168,7 +168,7 @@ def command_report(args):
         print(f"{stem}: {len(runs)} runs, {len(failed)} failed"
               + "".join(f"\n  seed {r['seed']} oneDNN {r['onednn']}: {r['status']}" for r in failed))
     for row in rows:
-        flag = "" if row["margin"] > 0 else "   <- BELOW THE FLOOR"
+        flag = "   <- BELOW THE FLOOR" if row["margin"] < 0 else ("   (held, no room)" if row["margin"] == 0 else "")
         print(f"{row['notebook']:<20} {row['measure']:<22} floor {row['floor']:<8} worst {row['worst']:<9.4g} "
               f"({row['worst_run']}) margin {row['margin']:+.3g} ({row['relative_margin']:+.0%}), "
               f"{row['runs']} runs{flag}")
