@@ -10,7 +10,9 @@ Example:
     ...     HealthMonitor(real_batch)])
 """
 
+import json
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -20,7 +22,7 @@ import tensorflow as tf
 from PIL import Image
 from tqdm import tqdm
 
-from ganlib.gan import _check_positive_int
+from ganlib import checks
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -56,10 +58,10 @@ class SampleGrid(keras.callbacks.Callback):
                  ncols: int | None = None, scale: int | None = None, labels=None,
                  display: bool | None = None, gif_duration: int = 300, seed: int = 0):
         super().__init__()
-        _check_positive_int("every", every)
+        checks.integer("every", every)
         if noise is None:
             num_images = num_images if labels is None else len(labels)
-            _check_positive_int("num_images", num_images)
+            checks.integer("num_images", num_images)
         self.noise = None if noise is None else np.asarray(noise, dtype=np.float32)
         self.num_images = num_images if noise is None else len(self.noise)
         self.folder = Path(folder)
@@ -75,6 +77,13 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         latent_dim = self.model.latent_dim
+        conditional = len(self.model.generator.inputs) > 1
+        if conditional and self.labels is None:
+            raise ValueError(f"{type(self.model).__name__} draws images of given classes: pass "
+                             "SampleGrid(labels=...), e.g. labels=np.repeat(np.arange(10), 8).")
+        if not conditional and self.labels is not None:
+            raise ValueError(f"labels were given, but {type(self.model).__name__} takes none; "
+                             "drop labels=... (they are for a ConditionalGAN).")
         if self.noise is None:  # drawn once, then reused by every later fit
             rng = np.random.default_rng(self.seed)
             self.noise = rng.standard_normal((self.num_images, latent_dim)).astype(np.float32)
@@ -163,12 +172,13 @@ class HealthMonitor(keras.callbacks.Callback):
                  collapse_ratio: float = 0.1, convergence_band: float = 0.05,
                  convergence_patience: int = 3, stop_at_convergence: bool = False, seed: int = 0):
         super().__init__()
-        _check_positive_int("num_samples", num_samples)
-        _check_positive_int("convergence_patience", convergence_patience)
-        real_images = np.asarray(real_images, dtype=np.float32)[:num_samples]
+        checks.integer("num_samples", num_samples)
+        checks.integer("convergence_patience", convergence_patience)
+        real_images = np.asarray(real_images)[:num_samples]
         if len(real_images) < 2:
             raise ValueError("Expected a batch of at least 2 real images, "
                              f"got shape {real_images.shape}.")
+        real_images = checks.images(real_images, what="HealthMonitor's real images").astype(np.float32)
         self.real_images = real_images
         # The yardsticks for the generated samples, measured once.
         self.real_mean_distance = mean_pairwise_distance(real_images)
@@ -332,13 +342,68 @@ class ProgressBar(keras.callbacks.Callback):
         self.bar.close()
 
 
-def training_callbacks(log_dir=None, progress: bool = True, **progress_options) -> list:
-    """The callbacks every course notebook trains with: a progress bar and, if asked, TensorBoard.
+class BackupAndRestore(keras.callbacks.BackupAndRestore):
+    """Keras' ``BackupAndRestore`` that keeps two checkpoints and explains a broken one.
+
+    It saves at the end of every epoch, keeping the previous checkpoint too
+    (``double_checkpoint=True``): a latest checkpoint cut short by a crash while it was
+    written falls back to the one before. A folder it cannot restore from (weights without
+    their ``training_metadata.json``, an unreadable file) stops ``fit`` before any step with
+    a ``ValueError`` naming the folder and the fix, instead of an h5py or JSON error, or of
+    silently training every epoch again on top of the restored weights.
+
+    Args:
+        backup_dir: folder of the checkpoints; removed after a finished ``fit``.
+        **kwargs: passed to ``keras.callbacks.BackupAndRestore``.
+    """
+
+    def __init__(self, backup_dir, **kwargs):
+        kwargs.setdefault("double_checkpoint", True)
+        super().__init__(str(backup_dir), **kwargs)
+
+    def on_train_begin(self, logs=None):
+        folder = Path(self.backup_dir)
+        weights, metadata = Path(self._weights_path), Path(self._training_metadata_path)
+        fix = f"delete the folder to start training from scratch (rm -r {folder})"
+        backups = (Path(self._prev_weights_path), Path(self._prev_training_metadata_path))
+        latest_broken = any(path.exists() and not _readable(path) for path in (weights, metadata))
+        if latest_broken and all(path.exists() and _readable(path) for path in backups):
+            for backup, path in zip(backups, (weights, metadata)):  # weights and epoch fall back together
+                shutil.copy(backup, path)
+        if weights.exists() and not metadata.exists():
+            raise ValueError(f"{folder} holds weights but no training_metadata.json, so it does not say "
+                             f"which epoch they finished; Keras would train every epoch again on top of "
+                             f"them. Restore the file, or {fix}.")
+        try:
+            super().on_train_begin(logs)
+        except (OSError, ValueError, KeyError) as error:
+            raise ValueError(f"Could not restore the checkpoint in {folder} ({type(error).__name__}: "
+                             f"{error}); {fix}.") from error
+
+
+def _readable(path):
+    """Whether a checkpoint file opens: JSON metadata parses, an HDF5 weights file has its signature."""
+    try:
+        if ".json" in path.name:  # training_metadata.json, or its backup training_metadata.json.bkp
+            json.loads(path.read_text())["epoch"]
+            return True
+        import h5py
+
+        with h5py.File(path, "r"):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "cannot restore from this file"
+        return False
+
+
+def training_callbacks(log_dir=None, progress: bool = True, backup_dir=None, **progress_options) -> list:
+    """The callbacks every course notebook trains with: a progress bar and, if asked, TensorBoard and backups.
 
     Args:
         log_dir: folder for TensorBoard logs (losses and metrics per epoch); None for no
             logging. View them with ``tensorboard --logdir <log_dir>``.
         progress: show a ``ProgressBar``.
+        backup_dir: folder for ``BackupAndRestore`` checkpoints (a killed run resumes from its last
+            finished epoch when ``fit`` is called again); None for none.
         **progress_options: passed to ``ProgressBar`` (e.g. ``metrics``, ``description``).
 
     Returns:
@@ -348,6 +413,8 @@ def training_callbacks(log_dir=None, progress: bool = True, **progress_options) 
     if log_dir is not None:
         # write_graph=False: a GAN's train_step graph is large and says little to a learner.
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False))
+    if backup_dir is not None:
+        callbacks.append(BackupAndRestore(backup_dir))
     return callbacks
 
 

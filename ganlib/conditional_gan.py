@@ -20,8 +20,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ganlib import dcgan, gan, losses
-from ganlib.gan import GAN, METRIC_NAMES, _check_positive_int
+from ganlib import checks, dcgan, gan
+from ganlib.gan import GAN
 
 
 def build_mlp_generator(latent_dim: int, num_classes: int, image_shape, hidden_units=(256,),
@@ -127,7 +127,7 @@ def build_acgan_discriminator(image_shape, num_classes: int, name="acgan_discrim
         A Functional ``keras.Model`` mapping images to
         ``[logits (batch, 1), class_logits (batch, num_classes)]``.
     """
-    _check_positive_int("num_classes", num_classes)
+    checks.integer("num_classes", num_classes)
     body = dcgan.build_discriminator(tuple(image_shape), **dcgan_options)
     features = body.get_layer("flatten").output
     class_logits = layers.Dense(num_classes, name="class_logits")(features)
@@ -138,10 +138,11 @@ class ConditionalGAN(GAN):
     """A ``GAN`` whose generator and discriminator both receive the class label.
 
     ``fit`` takes ``(images, labels)``: a ``tf.data.Dataset`` of such batches (for example
-    ``ganlib.data.load("fashion_mnist")``) or arrays as ``fit(images, labels)``. Each step
-    generates fakes for the labels of the real batch, so generated classes follow the
-    data's class frequencies, and otherwise runs the steps of ``GAN.train_step``. The
-    constructor, ``compile`` and the metric names are those of ``GAN``.
+    ``ganlib.data.load("fashion_mnist")``) or arrays as ``fit(images, labels)``. The label is
+    the *condition* of ``GAN.train_step``: each step generates fakes for the labels of the
+    real batch (so generated classes follow the data's class frequencies), ``G([z, y])``
+    and ``D([x, y])``. The constructor's other arguments, ``compile`` and the metric names
+    are those of ``GAN``.
 
     Args:
         generator: model mapping ``[noise (batch, latent_dim), labels (batch,)]`` to images.
@@ -164,16 +165,9 @@ class ConditionalGAN(GAN):
 
     def __init__(self, generator, discriminator, latent_dim: int, num_classes: int,
                  classifier_weight: float = 0.0, **kwargs):
+        self.num_classes = checks.integer("num_classes", num_classes)
+        self.classifier_weight = checks.number("classifier_weight", classifier_weight)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        _check_positive_int("num_classes", num_classes)
-        if classifier_weight < 0:
-            raise ValueError(f"classifier_weight must be >= 0, got {classifier_weight}.")
-        self.num_classes = int(num_classes)
-        self.classifier_weight = float(classifier_weight)
-        _check_networks(generator, discriminator, self.classifier_weight)
-
-    def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
 
     def generate(self, labels, noise=None):
         """Generated images of the given classes as a NumPy array.
@@ -185,7 +179,7 @@ class ConditionalGAN(GAN):
         Returns:
             ``n`` images, image ``i`` of class ``labels[i]``.
         """
-        labels = check_labels(labels, self.num_classes)
+        labels = checks.labels(ops.convert_to_numpy(labels), self.num_classes)
         if noise is None:
             noise = self.sample_noise(len(labels))
         elif tuple(noise.shape) != (len(labels), self.latent_dim):
@@ -194,61 +188,71 @@ class ConditionalGAN(GAN):
         inputs = [ops.convert_to_tensor(noise, "float32"), ops.convert_to_tensor(labels)]
         return ops.convert_to_numpy(self.generator(inputs, training=False))
 
-    def train_step(self, data):
-        real_images, labels = data[0], self._condition(data[1])
-        batch_size = ops.shape(real_images)[0]
+    # GAN.train_step's hooks: the label is the condition; AC-GAN adds a class loss.
 
-        for _ in range(self.d_steps):
-            fake_images = self.generator([self.sample_noise(batch_size), labels], training=True)
-            with tf.GradientTape() as tape:
-                real_logits, real_class_loss = self._discriminate(real_images, labels)
-                fake_logits, fake_class_loss = self._discriminate(fake_images, labels)
-                d_loss = (self.d_loss_fn(real_logits, fake_logits)
-                          + self.classifier_weight * (real_class_loss + fake_class_loss))
-                if self.gp_weight > 0:
-                    def critic(images, training=True):
-                        return self._discriminate(images, labels)[0]
-                    d_loss += self.gp_weight * losses.gradient_penalty(
-                        critic, real_images, fake_images, self.seed_generator)
-            self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator)
+    def unpack(self, data):
+        return data[0], ops.reshape(data[1], (-1,))  # (batch, 1) labels as (batch,)
 
-        with tf.GradientTape() as tape:
-            generated = self.generator([self.sample_noise(batch_size), labels], training=True)
-            generated_logits, generated_class_loss = self._discriminate(generated, labels)
-            g_loss = self.g_loss_fn(generated_logits) + self.classifier_weight * generated_class_loss
-        self.apply_update(self.g_optimizer, tape, g_loss, self.generator)
+    def discriminator_inputs(self, images, labels):
+        return images if self.classifier_weight > 0 else [images, labels]
 
-        correct = ops.concatenate([ops.cast(real_logits > 0, "float32"),
-                                   ops.cast(fake_logits < 0, "float32")], axis=0)
-        values = (d_loss, g_loss, ops.mean(ops.sigmoid(real_logits)),
-                  ops.mean(ops.sigmoid(fake_logits)), ops.mean(correct))
-        for name, value in zip(METRIC_NAMES, values):
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
-
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """``GAN.fit`` after checking that the data carries valid labels.
-
-        Takes a dataset of ``(images, labels)`` batches or arrays as ``fit(images, labels)``.
-        The first batch is inspected before any step runs; missing labels, labels of the
-        wrong shape or dtype, and labels outside ``0 .. num_classes - 1`` raise ``ValueError``.
-        """
-        images, labels = _first_batch(x, y, kwargs.get("batch_size"))
-        check_labels(labels, self.num_classes, num_images=len(images))
-        return super().fit(x, y, *args, **kwargs)
-
-    def _condition(self, labels):
-        """What both networks are conditioned on, from the batch's second element."""
-        return ops.reshape(labels, (-1,))  # (batch, 1) labels as (batch,)
-
-    def _discriminate(self, images, labels):
-        """Discriminator logits and the class loss (0 unless AC-GAN), in training mode."""
+    def discriminator_terms(self, real_class_logits, fake_class_logits, labels):
         if self.classifier_weight == 0:
-            return self.discriminator([images, labels], training=True), 0.0
-        logits, class_logits = self.discriminator(images, training=True)
-        class_loss = ops.mean(keras.losses.sparse_categorical_crossentropy(
-            labels, class_logits, from_logits=True))
-        return logits, class_loss
+            return 0.0
+        return self.classifier_weight * (class_loss(labels, real_class_logits)
+                                         + class_loss(labels, fake_class_logits))
+
+    def generator_terms(self, real_images, generated, generated_class_logits, labels):
+        if self.classifier_weight == 0:
+            return {}
+        return {"class_loss": self.classifier_weight * class_loss(labels, generated_class_logits)}
+
+    def check_data(self, element):
+        if not isinstance(element, tuple) or len(element) < 2:
+            raise ValueError("ConditionalGAN needs labels: expected a dataset of (images, labels) batches "
+                             "or fit(images, labels), got batches of images only (ganlib.data.load gives labels "
+                             "with with_labels=True).")
+        super().check_data(element)
+        checks.labels(element[1], self.num_classes, num_images=len(element[0]))
+
+    def check_networks(self):
+        if len(self.generator.inputs) != 2:
+            raise ValueError(f"Expected a generator with two inputs [noise, labels], got "
+                             f"{len(self.generator.inputs)} input(s); build it with build_conv_generator.")
+        gan.check_generator(self.generator, self.latent_dim)
+        acgan = self.classifier_weight > 0
+        if not acgan and (len(self.discriminator.inputs) != 2 or len(self.discriminator.outputs) != 1):
+            raise ValueError(f"Expected a discriminator with inputs [image, labels] and one output, got "
+                             f"{len(self.discriminator.inputs)} input(s) and {len(self.discriminator.outputs)} "
+                             "output(s); for an AC-GAN discriminator set classifier_weight > 0.")
+        if acgan and (len(self.discriminator.inputs) != 1 or len(self.discriminator.outputs) != 2):
+            raise ValueError(f"classifier_weight > 0 (AC-GAN) expects a discriminator with the image as "
+                             f"its only input and outputs [logit, class_logits], got "
+                             f"{len(self.discriminator.inputs)} input(s) and {len(self.discriminator.outputs)} "
+                             "output(s); build it with build_acgan_discriminator.")
+        gan.check_discriminator(self.discriminator, outputs=2 if acgan else 1)
+        if acgan and self.discriminator.outputs[1].shape[-1] != self.num_classes:
+            raise ValueError(f"The AC-GAN discriminator's class head has {self.discriminator.outputs[1].shape[-1]} "
+                             f"outputs but num_classes is {self.num_classes}.")
+        for network in (self.generator, self.discriminator):
+            for layer in _sublayers(network):
+                if isinstance(layer, layers.Embedding) and layer.input_dim != self.num_classes:
+                    raise ValueError(f"The {network.name} embeds {layer.input_dim} classes (layer "
+                                     f"{layer.name!r}) but num_classes is {self.num_classes}; build both "
+                                     "networks with the same num_classes.")
+
+
+def class_loss(labels, class_logits):
+    """AC-GAN's class loss (Odena et al. 2017, L_C): mean cross-entropy of the class logits."""
+    return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
+
+
+def _sublayers(model):
+    """Every layer of a model, looking inside nested models."""
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _sublayers(layer)
 
 
 def interpolate_classes(generator, noise, start_class: int, end_class: int, steps: int = 8) -> np.ndarray:
@@ -275,8 +279,7 @@ def interpolate_classes(generator, noise, start_class: int, end_class: int, step
         >>> images = interpolate_classes(cgan.generator, noise, start_class=7, end_class=9)  # sneaker -> boot
         >>> ganlib.plotting.show_images(images, ncols=8)
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2 (t = 0 and t = 1 at least), got {steps!r}.")
+    checks.integer("steps", steps, minimum=2, why="t = 0 and t = 1 at least")
     embedding = generator.get_layer("label_embedding")
     start, end = check_labels([start_class, end_class], embedding.input_dim)
     noise = np.asarray(noise, dtype="float32")
@@ -293,39 +296,14 @@ def interpolate_classes(generator, noise, start_class: int, end_class: int, step
 
 
 def check_labels(labels, num_classes: int, num_images: int | None = None) -> np.ndarray:
-    """Raise ``ValueError`` unless ``labels`` are integer class indices ``0 .. num_classes - 1``.
-
-    Args:
-        labels: array-like of shape ``(batch,)`` or ``(batch, 1)``.
-        num_classes: number of classes.
-        num_images: when given, the number of labels must equal it.
-
-    Returns:
-        The labels as an int32 array of shape ``(batch,)``.
-    """
-    values = np.asarray(ops.convert_to_numpy(labels))
-    shape = values.shape
-    if values.ndim == 2 and shape[1] == num_classes and num_classes > 1:
-        raise ValueError(f"Expected integer class labels of shape (batch,), got shape {shape}, "
-                         "which looks one-hot; pass labels.argmax(axis=1) instead.")
-    if values.ndim not in (1, 2) or (values.ndim == 2 and shape[1] != 1):
-        raise ValueError(f"Expected integer class labels of shape (batch,) or (batch, 1), got shape {shape}.")
-    if not np.issubdtype(values.dtype, np.integer):
-        raise ValueError(f"Expected integer class labels 0..{num_classes - 1}, got dtype {values.dtype}.")
-    values = values.reshape(-1)
-    if num_images is not None and len(values) != num_images:
-        raise ValueError(f"Expected one label per image ({num_images}), got {len(values)} labels.")
-    if len(values) and (values.min() < 0 or values.max() >= num_classes):
-        raise ValueError(f"Expected labels in 0..{num_classes - 1} (num_classes={num_classes}), "
-                         f"got values in {values.min()}..{values.max()}.")
-    return values.astype("int32")
+    """``ganlib.checks.labels``: integer class indices ``0 .. num_classes - 1`` as int32 ``(batch,)``."""
+    return checks.labels(ops.convert_to_numpy(labels), num_classes, num_images)
 
 
 def _generator_inputs(latent_dim, num_classes, embedding_dim):
     """Noise and label inputs, and their concatenation ``[z, embedding(y)]``."""
-    _check_positive_int("latent_dim", latent_dim)
-    _check_positive_int("num_classes", num_classes)
-    _check_positive_int("embedding_dim", embedding_dim)
+    for name, value in (("latent_dim", latent_dim), ("num_classes", num_classes), ("embedding_dim", embedding_dim)):
+        checks.integer(name, value)
     noise = keras.Input((latent_dim,), name="noise")
     labels = keras.Input((), dtype="int32", name="label")
     embedded = _label_embedding(num_classes, embedding_dim)(labels)
@@ -340,40 +318,5 @@ def _label_embedding(num_classes, length):
 
 
 def _discriminator_inputs(image_shape, num_classes):
-    _check_positive_int("num_classes", num_classes)
+    checks.integer("num_classes", num_classes)
     return keras.Input(tuple(image_shape), name="image"), keras.Input((), dtype="int32", name="label")
-
-
-def _check_networks(generator, discriminator, classifier_weight):
-    """Check the networks' inputs and outputs against the mode (conditional or AC-GAN)."""
-    if len(generator.inputs) != 2:
-        raise ValueError(f"Expected a generator with two inputs [noise, labels], got "
-                         f"{len(generator.inputs)} input(s); build it with build_conv_generator.")
-    if classifier_weight == 0 and (len(discriminator.inputs) != 2 or len(discriminator.outputs) != 1):
-        raise ValueError(f"Expected a discriminator with inputs [image, labels] and one output, got "
-                         f"{len(discriminator.inputs)} input(s) and {len(discriminator.outputs)} "
-                         "output(s); for an AC-GAN discriminator set classifier_weight > 0.")
-    if classifier_weight > 0 and (len(discriminator.inputs) != 1 or len(discriminator.outputs) != 2):
-        raise ValueError(f"classifier_weight > 0 (AC-GAN) expects a discriminator with the image as "
-                         f"its only input and outputs [logit, class_logits], got "
-                         f"{len(discriminator.inputs)} input(s) and {len(discriminator.outputs)} "
-                         "output(s); build it with build_acgan_discriminator.")
-
-
-def _first_batch(x, y, batch_size):
-    """The first (images, labels) that ``fit`` would see; ``ValueError`` when there are no labels."""
-    needs_labels = ("ConditionalGAN needs labels: expected a dataset of (images, labels) batches "
-                    "or fit(images, labels)")
-    if isinstance(x, tf.data.Dataset):
-        for element in x.take(1):
-            if not isinstance(element, tuple) or len(element) < 2:
-                raise ValueError(f"{needs_labels}, got batches of images only "
-                                 "(ganlib.data.load gives labels with with_labels=True).")
-            return element[0], element[1]
-        raise ValueError("The dataset is empty: expected at least one batch of (images, labels).")
-    if x is None or len(x) == 0:
-        raise ValueError("Expected training images, got none (empty array or None).")
-    if y is None:
-        raise ValueError(f"{needs_labels}, got images without labels.")
-    count = batch_size or 32
-    return x[:count], y[:count]

@@ -22,14 +22,14 @@ import hashlib
 import os
 import socket
 import struct
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from ganlib import photos
-from ganlib.gan import _check_positive_int
+from ganlib import checks, photos
 from ganlib.photos import DATA_DIR_ENV  # one name for the user data folder, photos included
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -86,15 +86,63 @@ def load(name: str, split: str = "train", batch_size: int = 128, shuffle: bool =
         return photos.load(split, batch_size=batch_size, shuffle=shuffle, seed=seed, limit=limit,
                            drop_remainder=drop_remainder, source=source, **options)
     _check_no_options(name, options)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}.")
+    checks.integer("batch_size", batch_size)
     arrays = load_arrays(name, split, seed=seed, limit=limit, source=source)
     tensors = arrays.images if arrays.labels is None or not with_labels else (arrays.images, arrays.labels)
-    dataset = tf.data.Dataset.from_tensor_slices(tensors)
-    if shuffle:
-        dataset = dataset.shuffle(len(arrays), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    dataset = batches(tensors, batch_size, seed=seed if shuffle else None, drop_remainder=drop_remainder)
     dataset.source = arrays.source
+    return dataset
+
+
+class EpochCounter:
+    """The epoch a dataset of ``epochs`` serves next; ``GAN.fit`` sets it to Keras' epoch."""
+
+    def __init__(self):
+        self.next = 0
+
+    def take(self):
+        epoch, self.next = self.next, self.next + 1
+        return np.int64(epoch)
+
+
+def epochs() -> tf.data.Dataset:
+    """A dataset of one element, the epoch number, counting up each time it is iterated.
+
+    ``dataset.ganlib_epochs`` holds the counter; ``GAN.fit`` sets it to Keras' epoch before
+    each epoch, so a run resumed at epoch 3 draws what an unbroken run draws at epoch 3.
+    Build a pipeline on it and copy the attribute to the final dataset.
+    """
+    counter = EpochCounter()
+    dataset = tf.data.Dataset.from_tensors(0).map(
+        lambda _: tf.reshape(tf.numpy_function(counter.take, [], tf.int64, stateful=True), []))
+    dataset.ganlib_epochs = counter
+    return dataset
+
+
+def batches(tensors, batch_size: int, seed: int | None = 0, drop_remainder: bool = False) -> tf.data.Dataset:
+    """Batches of ``tensors`` (an array or a tuple of arrays of equal length), shuffled per epoch.
+
+    Each pass over the data is one epoch, in an order that depends only on ``(seed, epoch)``
+    (see ``epochs``), so a resumed run sees the same batches as an unbroken one. Each further
+    pass outside ``fit`` is the next epoch. ``seed=None`` keeps the stored order.
+    """
+    checks.integer("batch_size", batch_size)
+    count = len(tf.nest.flatten(tensors)[0])
+    if seed is None:
+        return tf.data.Dataset.from_tensor_slices(tensors).batch(batch_size, drop_remainder).prefetch(tf.data.AUTOTUNE)
+    numbers, seed = epochs(), int(seed)
+    order = numbers.map(lambda epoch: tf.random.experimental.stateless_shuffle(
+        tf.range(count, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch]))).unbatch()
+    dataset = order.batch(batch_size, drop_remainder).map(
+        lambda indices: tf.nest.map_structure(lambda tensor: tf.gather(tensor, indices), tensors))
+    return with_epochs(dataset, numbers, count, batch_size, drop_remainder)
+
+
+def with_epochs(dataset, numbers, count: int, batch_size: int, drop_remainder: bool):
+    """``dataset`` prefetched, with its number of batches stated and the epoch counter of ``numbers``."""
+    steps = count // batch_size if drop_remainder else -(-count // batch_size)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(tf.data.AUTOTUNE)
+    dataset.ganlib_epochs = numbers.ganlib_epochs
     return dataset
 
 
@@ -148,7 +196,7 @@ def ring_centres(modes: int = 8, radius: float = 0.8) -> np.ndarray:
     Returns:
         float32 array ``(modes, 2)``.
     """
-    _check_positive_int("modes", modes)
+    checks.integer("modes", modes)
     if not 0 < radius <= 1:
         raise ValueError(f"radius must be in (0, 1] so the ring fits a tanh generator's [-1, 1], got {radius!r}.")
     angles = 2 * np.pi * np.arange(modes) / modes
@@ -172,7 +220,7 @@ def make_ring(count: int, modes: int = 8, radius: float = 0.8, std: float = 0.05
         >>> ganlib.metrics.modes_covered(points, ring_centres(), std=0.05)["modes_covered"]
         8
     """
-    _check_positive_int("count", count)
+    checks.integer("count", count)
     if not std > 0:
         raise ValueError(f"std must be positive, got {std!r}.")
     centres = ring_centres(modes, radius)
@@ -248,10 +296,30 @@ def _from_download(name, split, timeout: float = 10.0):
 def _read_npz(path, split):
     try:
         with np.load(path) as archive:
-            return archive[f"x_{split}"], archive[f"y_{split}"]
-    except (OSError, ValueError, KeyError) as error:
-        raise ValueError(f"Could not read {path}: {error}. Expected an .npz with x_{split} and "
-                         f"y_{split}; replace the file with a good copy.") from error
+            images, labels = archive[f"x_{split}"], archive[f"y_{split}"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"Could not read {path}: {type(error).__name__}: {error}. Expected an .npz "
+                         f"with x_{split} and y_{split}; replace the file with a good copy.") from error
+    return _check_uint8_images(images, labels, f"{path} ({split})")
+
+
+def _check_uint8_images(images, labels, where):
+    """Grey images as uint8 ``(N, H, W)`` (or ``(N, H, W, 1)``) with one integer label each."""
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(f"Expected grey images of shape (N, height, width) in {where}, got shape "
+                         f"{images.shape}" + (" (flat rows: reshape them to (N, 28, 28))" if images.ndim == 2 else "")
+                         + (" (colour images: this loader takes grey ones)" if images.ndim == 4 else "") + ".")
+    if images.dtype != np.uint8:
+        low, high = (float(images.min()), float(images.max())) if images.size else (0.0, 0.0)
+        raise ValueError(f"Expected uint8 pixels 0..255 in {where}, got dtype {images.dtype} with values "
+                         f"in [{low:.3g}, {high:.3g}]; save (images * 255).round().astype('uint8') for "
+                         "images in [0, 1].")
+    if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"Expected one integer label per image in {where}: {len(images)} images, got "
+                         f"labels of shape {labels.shape} and dtype {labels.dtype}.")
+    return images, labels
 
 
 def read_idx(path) -> np.ndarray:

@@ -37,7 +37,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from ganlib.gan import _check_positive_int
+from ganlib import checks
 
 LEAKY_SLOPE = 0.2           # [5]
 WEIGHT_STDDEV = 0.02        # [6]
@@ -90,26 +90,26 @@ def build_generator(latent_dim: int = 100, image_shape=(28, 28, 1), filters: int
         >>> generator(keras.random.normal((16, 100))).shape
         TensorShape([16, 28, 28, 1])
     """
-    _check_positive_int("latent_dim", latent_dim)
-    height, width, channels = _check_architecture(image_shape, filters, depth, kernel_size)
+    checks.integer("latent_dim", latent_dim)
+    height, width, channels = check_architecture(image_shape, filters, depth, kernel_size)
     start_height, start_width = height // 2**depth, width // 2**depth
 
     noise = keras.Input((latent_dim,), name="noise")
     start_filters = filters * 2 ** (depth - 1)
     x = layers.Dense(start_height * start_width * start_filters, use_bias=False,  # [3]
-                     kernel_initializer=_weights(), name="project")(noise)  # [6]
+                     kernel_initializer=weights_initializer(), name="project")(noise)  # [6]
     x = layers.Reshape((start_height, start_width, start_filters), name="feature_map")(x)  # [3]
-    x = _batch_norm("project_bn")(x)  # [2]
+    x = batch_norm("project_bn")(x)  # [2]
     x = layers.ReLU(name="project_relu")(x)  # [4]
     for step in range(1, depth):
         x = layers.Conv2DTranspose(start_filters // 2**step, kernel_size, strides=2,  # [1]
                                    padding="same", use_bias=False,
-                                   kernel_initializer=_weights(), name=f"upsample_{step}")(x)  # [6]
-        x = _batch_norm(f"upsample_{step}_bn")(x)  # [2]
+                                   kernel_initializer=weights_initializer(), name=f"upsample_{step}")(x)  # [6]
+        x = batch_norm(f"upsample_{step}_bn")(x)  # [2]
         x = layers.ReLU(name=f"upsample_{step}_relu")(x)  # [4]
     images = layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",  # [1]
                                     activation="tanh",  # [4] and [2]: no batch norm here
-                                    kernel_initializer=_weights(), name="image")(x)  # [6]
+                                    kernel_initializer=weights_initializer(), name="image")(x)  # [6]
     return keras.Model(noise, images, name=name)
 
 
@@ -148,18 +148,18 @@ def build_discriminator(input_shape=(28, 28, 1), filters: int = 24, depth: int =
     Raises:
         ValueError: for a non-positive size or an image size not divisible by ``2**depth``.
     """
-    _check_architecture(input_shape, filters, depth, kernel_size)
+    check_architecture(input_shape, filters, depth, kernel_size)
     images = keras.Input(tuple(input_shape), name="image")
     x = images
     for step in range(1, depth + 1):
         x = layers.Conv2D(filters * 2 ** (step - 1), kernel_size, strides=2, padding="same",  # [1]
                           use_bias=step == 1,  # batch norm's offset replaces the bias
-                          kernel_initializer=_weights(), name=f"downsample_{step}")(x)  # [6]
+                          kernel_initializer=weights_initializer(), name=f"downsample_{step}")(x)  # [6]
         if step > 1:  # [2]: no batch norm on the input layer
-            x = _batch_norm(f"downsample_{step}_bn")(x)
+            x = batch_norm(f"downsample_{step}_bn")(x)
         x = layers.LeakyReLU(negative_slope=LEAKY_SLOPE, name=f"downsample_{step}_leaky_relu")(x)  # [5]
     x = layers.Flatten(name="flatten")(x)  # [3]
-    logits = layers.Dense(1, kernel_initializer=_weights(), name="logit")(x)  # [3], [6]
+    logits = layers.Dense(1, kernel_initializer=weights_initializer(), name="logit")(x)  # [3], [6]
     return keras.Model(images, logits, name=name)
 
 
@@ -190,7 +190,7 @@ def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1,
     if not 0 <= beta_1 < 1:
         raise ValueError(f"beta_1 must be in [0, 1), got {beta_1!r}.")
     if decay_steps is not None:
-        _check_positive_int("decay_steps", decay_steps)
+        checks.integer("decay_steps", decay_steps)
 
     def step_size():
         if decay_steps is None:
@@ -240,7 +240,7 @@ def interpolate(start, end, steps: int = 8, method: str = "spherical") -> np.nda
     if start.ndim != 1 or start.shape != end.shape:
         raise ValueError(f"Expected two noise vectors of the same shape (latent_dim,), got "
                          f"{start.shape} and {end.shape}.")
-    _check_positive_int("steps", steps)
+    checks.integer("steps", steps)
     if steps < 2:
         raise ValueError(f"steps must be at least 2 (the two ends), got {steps}.")
     if method not in ("linear", "spherical"):
@@ -298,24 +298,26 @@ def class_mean_latents(noise, class_probabilities, min_confidence: float = 0.9):
     return means.astype(np.float32), counts
 
 
-def _weights():
+def weights_initializer():
+    """[6]: a fresh N(0, 0.02) initializer."""
     # A fresh initializer per layer: one shared unseeded instance would repeat its draws.
     return keras.initializers.RandomNormal(mean=0.0, stddev=WEIGHT_STDDEV)
 
 
-def _batch_norm(name):
+def batch_norm(name):
+    """[2]: batch normalization with the course's momentum (BATCHNORM_MOMENTUM)."""
     return layers.BatchNormalization(momentum=BATCHNORM_MOMENTUM, name=name)
 
 
-def _check_architecture(image_shape, filters, depth, kernel_size):
+def check_architecture(image_shape, filters, depth, kernel_size):
     """Validate the shared arguments; return ``(height, width, channels)``."""
     if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 3:
         raise ValueError(f"Expected an image shape (height, width, channels), got {image_shape!r}.")
     for axis, size in zip(("height", "width", "channels"), image_shape):
-        _check_positive_int(f"Image {axis}", size)
-    _check_positive_int("filters", filters)
-    _check_positive_int("depth", depth)
-    _check_positive_int("kernel_size", kernel_size)
+        checks.integer(f"Image {axis}", size)
+    checks.integer("filters", filters)
+    checks.integer("depth", depth)
+    checks.integer("kernel_size", kernel_size)
     height, width, channels = (int(size) for size in image_shape)
     if height % 2**depth or width % 2**depth:
         raise ValueError(f"Image height and width must be divisible by 2**depth = {2**depth} "

@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ganlib import losses
+from ganlib import checks, losses
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy")
 
@@ -31,7 +31,7 @@ def build_mlp_generator(latent_dim: int, image_shape, hidden_units=(256,), batch
     Returns:
         A Functional ``keras.Model`` mapping ``(batch, latent_dim)`` to ``(batch, *image_shape)``.
     """
-    _check_positive_int("latent_dim", latent_dim)
+    checks.integer("latent_dim", latent_dim)
     noise = keras.Input((latent_dim,), name="noise")
     x = noise
     for units in hidden_units:
@@ -71,9 +71,17 @@ class GAN(keras.Model):
 
     Each ``train_step`` runs Algorithm 1 of Goodfellow et al. (2014): ``d_steps`` (the
     paper's k) discriminator updates, each on the batch's real images and freshly
-    sampled fakes, then one generator update on fresh noise. Algorithm 1 draws a new
+    generated fakes, then one generator update on fresh noise. Algorithm 1 draws a new
     real minibatch for each of the k steps; here the k steps share the batch that
     ``fit()`` delivered (identical for k = 1, the paper's setting).
+
+    It is the one training step of every model in ganlib. What differs between models
+    is small and sits in four hooks: ``unpack`` (a batch -> real images and their
+    *condition*: nothing here, class labels in ``ConditionalGAN``, the upsampled coarser
+    image in a LAPGAN level, the low-resolution photo in ``SRGAN``), ``generator_inputs``
+    (noise, with the condition when there is one), ``discriminator_inputs`` (the images,
+    with the condition) and the extra loss terms ``discriminator_terms`` and
+    ``generator_terms`` (AC-GAN's class loss, SRGAN's content loss).
 
     Each gradient tape differentiates only its own network's weights, so nothing is
     frozen by toggling ``trainable``: the discriminator is fixed during the generator's
@@ -82,21 +90,25 @@ class GAN(keras.Model):
     Saving and resuming: ``save_weights`` (and so ``keras.callbacks.BackupAndRestore``)
     stores both networks, both optimizers' state and the state of every random number
     generator (noise and dropout), so a run killed mid-epoch and restarted with
-    ``BackupAndRestore(backup_dir)`` (default ``save_freq="epoch"``) resumes from the end of
-    the last complete epoch and ends with the same weights as an uninterrupted run, as
-    long as the data order of an epoch does not depend on how many epochs ran before.
-    Keras' ``BackupAndRestore`` restores the epoch, not the batch, so batch-level
-    ``save_freq`` would replay the batches of the interrupted epoch.
+    ``BackupAndRestore(backup_dir)`` resumes from the end of the last complete epoch and
+    ends with the same weights as an uninterrupted run. ``ganlib.data.load`` shuffles each
+    epoch as a function of (seed, epoch), and ``fit`` tells it the epoch, so a resumed run
+    sees the same batches as an unbroken one. Keras restores the epoch, not the batch, so
+    the interrupted epoch is replayed from its start.
 
-    Several devices: build and compile inside ``strategy.scope()`` (for example
-    ``tf.distribute.MirroredStrategy()``); ``compile`` builds the optimizers there. Each
-    replica draws its own slice of the global batch's noise and its gradients are scaled
-    so that one update equals a single device's on the same global batch (exactly so
-    without dropout and gradient penalty, whose random draws repeat across replicas).
+    Several devices or machines: build and compile inside ``strategy.scope()``
+    (``tf.distribute.MirroredStrategy()``, ``MultiWorkerMirroredStrategy()``);
+    ``compile`` builds the optimizers there. Each replica draws its own slice of the
+    global batch's noise and its gradients are scaled so that one update equals a single
+    device's on the same global batch (exactly so without dropout and gradient penalty,
+    whose random draws repeat across replicas).
+
+    Data are checked before the first step: arrays whole (shape, dtype, finite values in
+    [-1, 1], not [0, 1]), a ``tf.data.Dataset`` batch by batch as it streams.
 
     Args:
         generator: model mapping ``(batch, latent_dim)`` noise to images in [-1, 1].
-        discriminator: model mapping images to logits ``(batch, 1)``.
+        discriminator: model mapping images to logits ``(batch, 1)`` (no sigmoid).
         latent_dim: length of the noise vector.
         d_steps: discriminator updates per generator update (k >= 1).
         gp_weight: weight of the gradient penalty on the discriminator (0 disables it).
@@ -105,23 +117,25 @@ class GAN(keras.Model):
     Example:
         >>> gan = GAN(build_mlp_generator(8, (2, 2, 1)), build_mlp_discriminator((2, 2, 1)), latent_dim=8)
         >>> gan.compile(keras.optimizers.Adam(2e-4), keras.optimizers.Adam(2e-4))
-        >>> history = gan.fit(dataset, epochs=5)
+        >>> history = gan.fit(ganlib.data.load("faces2x2", batch_size=32), epochs=1, verbose=0)
     """
 
-    def __init__(self, generator, discriminator, latent_dim: int, d_steps: int = 1,
+    extra_metric_names = ()  # metrics a model reports besides METRIC_NAMES (SRGAN's content loss, ...)
+    adversarial_weight = 1.0  # the weight of the adversarial term in the generator's loss
+
+    def __init__(self, generator, discriminator, latent_dim: int | None, d_steps: int = 1,
                  gp_weight: float = 0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("latent_dim", latent_dim)
-        _check_positive_int("d_steps", d_steps)
-        if gp_weight < 0:
-            raise ValueError(f"gp_weight must be >= 0, got {gp_weight}.")
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = int(latent_dim)
-        self.d_steps = int(d_steps)
-        self.gp_weight = float(gp_weight)
+        # None: a generator without noise (SRGAN's maps a low-resolution photo to a high one).
+        self.latent_dim = None if latent_dim is None else checks.integer("latent_dim", latent_dim)
+        self.d_steps = checks.integer("d_steps", d_steps)
+        self.gp_weight = checks.number("gp_weight", gp_weight)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in METRIC_NAMES + tuple(self.extra_metric_names)}
+        self.check_networks()
         self.built = True  # the networks come built; save_weights and BackupAndRestore need this
 
     def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
@@ -129,22 +143,32 @@ class GAN(keras.Model):
         """Set the two optimizers and the pair of losses.
 
         Args:
-            d_optimizer: optimizer of the discriminator.
-            g_optimizer: optimizer of the generator.
+            d_optimizer: optimizer of the discriminator (an instance, or a name such as ``"adam"``).
+            g_optimizer: optimizer of the generator; a second instance, not the same object.
             d_loss_fn: ``f(real_logits, fake_logits) -> scalar``.
             g_loss_fn: ``f(fake_logits) -> scalar``.
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
         """
         super().compile(optimizer=None, **kwargs)  # no third, unused optimizer
-        set_optimizers_and_losses(self, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn)
+        d_optimizer, g_optimizer = keras.optimizers.get(d_optimizer), keras.optimizers.get(g_optimizer)
+        if d_optimizer is g_optimizer:
+            raise ValueError("Expected two optimizer instances, one per network, got the same "
+                             "object twice; each keeps its own state (e.g. Adam's moments).")
+        # Built now, inside any distribution strategy's scope, and before BackupAndRestore
+        # or load_weights look for their variables.
+        for optimizer, network in ((d_optimizer, self.discriminator), (g_optimizer, self.generator)):
+            if not optimizer.built:
+                optimizer.build(network.trainable_variables)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+        self.d_loss_fn, self.g_loss_fn = d_loss_fn, g_loss_fn
 
     @property
     def metrics(self):
         return list(self.trackers.values())
 
-    def call(self, noise, training=False):
-        return self.generator(noise, training=training)
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
 
     def sample_noise(self, batch_size):
         """Noise of shape ``(batch_size, latent_dim)`` from N(0, I).
@@ -165,38 +189,49 @@ class GAN(keras.Model):
     def generate(self, num_images: int = None, noise=None):
         """Generated images as a NumPy array, from ``noise`` or ``num_images`` fresh draws."""
         if noise is None:
-            _check_positive_int("num_images", num_images)
-            noise = self.sample_noise(num_images)
+            noise = self.sample_noise(checks.integer("num_images", num_images))
         return ops.convert_to_numpy(self.generator(noise, training=False))
 
+    # Algorithm 1, the one training step of every model -----------------------------------
+
     def train_step(self, data):
-        real_images = data[0] if isinstance(data, tuple) else data
+        real_images, condition = self.unpack(data)
         batch_size = ops.shape(real_images)[0]
 
         for _ in range(self.d_steps):
-            fake_images = self.generator(self.sample_noise(batch_size), training=True)
+            fake_images = self.generator(self.generator_inputs(batch_size, condition), training=True)
             with tf.GradientTape() as tape:
-                real_logits = self.discriminator(real_images, training=True)
-                fake_logits = self.discriminator(fake_images, training=True)
+                real_logits, real_extra = self.discriminate(real_images, condition)
+                fake_logits, fake_extra = self.discriminate(fake_images, condition)
                 d_loss = self.d_loss_fn(real_logits, fake_logits)
+                d_loss += self.discriminator_terms(real_extra, fake_extra, condition)
                 if self.gp_weight > 0:
+                    def critic(images, training=True):
+                        return self.discriminate(images, condition)[0]
                     d_loss += self.gp_weight * losses.gradient_penalty(
-                        self.discriminator, real_images, fake_images, self.seed_generator)
+                        critic, real_images, fake_images, self.seed_generator)
             self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator)
 
         with tf.GradientTape() as tape:
-            generated = self.generator(self.sample_noise(batch_size), training=True)
-            g_loss = self.g_loss_fn(self.discriminator(generated, training=True))
+            generated = self.generator(self.generator_inputs(batch_size, condition), training=True)
+            generated_logits, generated_extra = self.discriminate(generated, condition)
+            adversarial_loss = self.g_loss_fn(generated_logits)
+            terms = self.generator_terms(real_images, generated, generated_extra, condition)
+            g_loss = sum(terms.values(), self.adversarial_weight * adversarial_loss)
         self.apply_update(self.g_optimizer, tape, g_loss, self.generator)
 
-        d_real = ops.sigmoid(real_logits)
-        d_fake = ops.sigmoid(fake_logits)
         correct = ops.concatenate([ops.cast(real_logits > 0, "float32"),
                                    ops.cast(fake_logits < 0, "float32")], axis=0)
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(d_real)),
-                            ("d_fake", ops.mean(d_fake)), ("d_accuracy", ops.mean(correct))):
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": ops.mean(ops.sigmoid(real_logits)),
+                  "d_fake": ops.mean(ops.sigmoid(fake_logits)), "d_accuracy": ops.mean(correct),
+                  "adversarial_loss": adversarial_loss, **terms,
+                  **self.extra_metrics(real_images, generated)}
+        for name, tracker in self.trackers.items():
+            tracker.update_state(values[name])
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if _across_workers():  # Keras 3 averages these over workers along axis 0, so give them one
+            results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
+        return results
 
     def apply_update(self, optimizer, tape, loss, network):
         """One optimizer step on ``network``'s trainable weights, down the gradient of ``loss``.
@@ -211,6 +246,86 @@ class GAN(keras.Model):
         gradients = [tf.math.scalar_mul(1.0 / replicas, gradient)
                      for gradient in tape.gradient(loss, weights)]
         optimizer.apply_gradients(zip(gradients, weights))
+
+    # The hooks: what differs between models ------------------------------------------------
+
+    def unpack(self, data):
+        """A batch -> ``(real_images, condition)``; a plain GAN has no condition."""
+        return (data[0] if isinstance(data, tuple) else data), None
+
+    def generator_inputs(self, batch_size, condition):
+        """What the generator is called on: fresh noise, with the condition when there is one."""
+        noise = self.sample_noise(batch_size)
+        return noise if condition is None else [noise, condition]
+
+    def discriminator_inputs(self, images, condition):
+        """What the discriminator is called on: the images, with the condition when there is one."""
+        return images if condition is None else [images, condition]
+
+    def discriminate(self, images, condition):
+        """The discriminator's logits and its further outputs (None, or AC-GAN's class logits)."""
+        outputs = self.discriminator(self.discriminator_inputs(images, condition), training=True)
+        return (outputs[0], outputs[1]) if isinstance(outputs, (list, tuple)) else (outputs, None)
+
+    def discriminator_terms(self, real_extra, fake_extra, condition):
+        """Extra terms of the discriminator's loss (0 here)."""
+        return 0.0
+
+    def generator_terms(self, real_images, generated, generated_extra, condition) -> dict:
+        """Extra, weighted terms of the generator's loss by name (none here); each is also a metric."""
+        return {}
+
+    def extra_metrics(self, real_images, generated) -> dict:
+        """Further metrics of the step, not part of any loss (none here)."""
+        return {}
+
+    def check_data(self, element):
+        """Check one batch (or whole arrays) against the networks; raise ``ValueError`` if unfit."""
+        images = element[0] if isinstance(element, tuple) else element
+        checks.images(images, image_shape(self.discriminator))
+
+    def check_networks(self):
+        """Check the networks against the algorithm when the model is built."""
+        check_generator(self.generator, self.latent_dim)
+        check_discriminator(self.discriminator)
+        produced, judged = tuple(self.generator.outputs[0].shape[1:]), image_shape(self.discriminator)
+        if produced != judged:
+            raise ValueError(f"The generator makes images of shape {produced} but the discriminator "
+                             f"takes {judged}; build both for the same image shape.")
+
+    # Data ---------------------------------------------------------------------------------
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit`` after checking the data against the networks.
+
+        Arrays are checked whole and a ``tf.data.Dataset`` batch by batch as it streams
+        (its first batch before any step), so wrong shapes, dtypes, labels or value ranges
+        raise an error saying what was expected and what came, instead of training on them.
+        """
+        if isinstance(x, tf.data.Dataset):
+            first = next(iter(x.take(1)), None)
+            if first is None:
+                raise ValueError("The dataset is empty: expected at least one batch.")
+            self.check_data(_to_numpy(first))
+            callbacks = list(kwargs.pop("callbacks", None) or [])
+            epochs = getattr(x, "ganlib_epochs", None)  # ganlib.data.load: order of (seed, epoch)
+            if epochs is not None:
+                callbacks.append(_TellEpoch(epochs))
+            x = _checked(x, self.check_data)
+            kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself; Keras would warn
+            return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+        if x is None or len(x) == 0:
+            raise ValueError("Expected training images, got none (empty array or None).")
+        self.check_data(_to_numpy(x if y is None else (x, y)))
+        return super().fit(x, y, *args, **kwargs)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Nothing to build: the networks come built, compile builds the optimizers and the
+        # trackers exist. Keras' version first averages a distributed batch, which fails for
+        # batches of two tensors across workers (MultiWorkerMirroredStrategy, Keras 3.15).
+        pass
+
+    # Saving -------------------------------------------------------------------------------
 
     def save_own_variables(self, store):
         # Keras saves weights and optimizer state but not random number generators; their
@@ -230,72 +345,80 @@ class GAN(keras.Model):
         weights = {id(weight) for weight in self.weights}
         return [variable for variable in self.variables if id(variable) not in weights]
 
-    def fit(self, x=None, *args, **kwargs):
-        """``keras.Model.fit`` after checking the data against the discriminator's input.
 
-        The first batch is inspected before any step runs: its rank, image shape,
-        dtype and value range must suit the discriminator. Mistakes raise
-        ``ValueError`` saying what was expected and what came.
-        """
-        check_images(_first_images(x, kwargs.get("batch_size")), self.discriminator)
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself; Keras would warn
-        return super().fit(x, *args, **kwargs)
+class _TellEpoch(keras.callbacks.Callback):
+    """Tells a ``ganlib.data`` dataset which epoch ``fit`` is at, so its order follows (seed, epoch)."""
 
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
 
-def set_optimizers_and_losses(model, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn):
-    """The part of ``compile`` every two-network model shares: optimizers built, losses set."""
-    if d_optimizer is g_optimizer:
-        raise ValueError("Expected two optimizer instances, one per network, got the same "
-                         "object twice; each keeps its own state (e.g. Adam's moments).")
-    # Built now, inside any distribution strategy's scope, and before BackupAndRestore
-    # or load_weights look for their variables.
-    for optimizer, network in ((d_optimizer, model.discriminator), (g_optimizer, model.generator)):
-        if not optimizer.built:
-            optimizer.build(network.trainable_variables)
-    model.d_optimizer, model.g_optimizer = d_optimizer, g_optimizer
-    model.d_loss_fn, model.g_loss_fn = d_loss_fn, g_loss_fn
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.next = epoch
 
 
-def check_images(images, discriminator):
-    """Raise ``ValueError`` unless ``images`` is a float batch in [-1, 1] the discriminator accepts."""
-    input_shape = discriminator.input_shape  # a list for [image, labels] (ConditionalGAN)
-    expected = tuple((input_shape[0] if isinstance(input_shape, list) else input_shape)[1:])
-    shape = tuple(images.shape)
-    if len(shape) != len(expected) + 1:
-        raise ValueError(f"Expected a batch of images of rank {len(expected) + 1} "
-                         f"(batch, {', '.join(map(str, expected))}), got shape {shape}.")
-    if any(e is not None and e != s for e, s in zip(expected, shape[1:])):
-        raise ValueError(f"Data images have shape {shape[1:]} but the discriminator expects "
-                         f"{expected}; resize the data or build the networks for its shape.")
-    dtype = keras.backend.standardize_dtype(images.dtype)
-    if not dtype.startswith(("float", "bfloat")):
-        raise ValueError(f"Expected float images scaled to [-1, 1], got dtype {dtype}; "
-                         "ganlib.data.load returns them ready to use.")
-    check_range(images)
+def _across_workers():
+    """Whether training runs on several workers (MultiWorkerMirroredStrategy with a cluster)."""
+    strategy = tf.distribute.get_strategy()
+    return (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+            and strategy.extended._in_multi_worker_mode())  # tensorflow/tensorflow#72388
 
 
-def check_range(images, what="images"):
-    """Raise ``ValueError`` unless every value of ``images`` is finite and in [-1, 1] (within 1e-3)."""
-    values = ops.convert_to_numpy(images)
-    low, high = float(values.min()), float(values.max())
-    if not (low >= -1.0 - 1e-3 and high <= 1.0 + 1e-3):  # written so that NaN fails too
-        raise ValueError(f"Expected {what} scaled to [-1, 1] (the generator's tanh range), "
-                         f"got values in [{low:.3g}, {high:.3g}].")
+def _checked(dataset, check):
+    """``dataset`` with ``check`` run on every batch as it streams (a ValueError stops ``fit``)."""
+    def check_batch(*element):
+        flat = tf.nest.flatten(element)
+
+        def run(*arrays):
+            check(tf.nest.pack_sequence_as(element, list(arrays)) if len(element) > 1 else arrays[0])
+            return np.bool_(True)
+
+        passed = tf.numpy_function(run, flat, tf.bool, stateful=True)  # stateless would be pruned
+        with tf.control_dependencies([passed]):
+            return tf.nest.map_structure(tf.identity, element if len(element) > 1 else element[0])
+
+    return dataset.map(check_batch)
 
 
-def _first_images(x, batch_size):
-    if isinstance(x, tf.data.Dataset):
-        for element in x.take(1):
-            return element[0] if isinstance(element, tuple) else element
-        raise ValueError("The dataset is empty: expected at least one batch of images.")
-    if isinstance(x, tuple):
-        x = x[0]
-    if x is None or len(x) == 0:
-        raise ValueError("Expected training images, got none (empty array or None).")
-    return x[: batch_size or 32]
+def _to_numpy(element):
+    if isinstance(element, (tuple, list)):
+        return tuple(np.asarray(ops.convert_to_numpy(part)) for part in element)
+    return np.asarray(ops.convert_to_numpy(element))
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+def image_shape(network, index: int = 0):
+    """The image shape a network takes (its first input, or input ``index``), without the batch."""
+    shapes = network.input_shape
+    return tuple((shapes[index] if isinstance(shapes, list) else shapes)[1:])
+
+
+def check_generator(generator, latent_dim):
+    """``ValueError`` unless the generator's first input takes noise of ``latent_dim``."""
+    if latent_dim is None:
+        return
+    length = generator.inputs[0].shape[-1]
+    if length != latent_dim:
+        raise ValueError(f"The generator takes noise of length {length} but latent_dim is {latent_dim}; "
+                         "build it with the same latent_dim.")
+
+
+def check_discriminator(discriminator, outputs: int = 1):
+    """``ValueError`` unless the discriminator ends in one logit per image: shape (batch, 1), no sigmoid."""
+    if len(discriminator.outputs) != outputs:
+        raise ValueError(f"Expected a discriminator with {outputs} output(s), got {len(discriminator.outputs)}.")
+    shape = tuple(discriminator.outputs[0].shape[1:])
+    if shape != (1,):
+        raise ValueError(f"Expected the discriminator to output one logit per image, shape (batch, 1), "
+                         f"got (batch, {', '.join(map(str, shape))}).")
+    if _final_activation(discriminator) == "sigmoid":
+        raise ValueError("The discriminator ends in a sigmoid, but ganlib's losses take logits (they "
+                         "apply the sigmoid themselves, stably): remove the sigmoid from its last layer.")
+
+
+def _final_activation(model):
+    """Name of the activation that produces the model's first output, looking inside nested models."""
+    operation = model.outputs[0]._keras_history.operation
+    while isinstance(operation, keras.Model) and getattr(operation, "outputs", None):
+        operation = operation.outputs[0]._keras_history.operation
+    activation = getattr(operation, "activation", None)
+    return getattr(activation, "__name__", None)

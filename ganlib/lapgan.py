@@ -34,9 +34,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ganlib import dcgan, gan
-from ganlib.conditional_gan import ConditionalGAN
-from ganlib.gan import GAN, _check_positive_int
+from ganlib import checks, data, dcgan, gan
+from ganlib.gan import GAN
 
 
 def downsample(images):
@@ -67,7 +66,7 @@ def build_pyramid(images, levels: int) -> list:
         the low-pass image of size ``H / 2 ** (levels - 1)``, as float32 NumPy arrays.
     """
     images = _check_images(images)
-    _check_positive_int("levels", levels)
+    checks.integer("levels", levels)
     _check_divisible(images.shape[1], images.shape[2], levels)
     pyramid, current = [], images
     for _ in range(levels - 1):
@@ -135,20 +134,18 @@ def build_band_generator(image_shape, filters: int = 16, depth: int = 3, kernel_
         A Functional ``keras.Model`` with inputs ``[noise (batch, H * W), coarse (batch, H, W, C)]``
         and output the band ``(batch, H, W, C)``.
     """
-    height, width, channels = dcgan._check_architecture(image_shape, filters, 1, kernel_size)
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
-        raise ValueError(f"depth must be an integer >= 2 (a hidden convolution and the output), "
-                         f"got {depth!r}.")
+    height, width, channels = dcgan.check_architecture(image_shape, filters, 1, kernel_size)
+    checks.integer("depth", depth, minimum=2)  # a hidden convolution and the output
     noise = keras.Input((height * width,), name="noise")
     coarse = keras.Input((height, width, channels), name="coarse")
     plane = layers.Reshape((height, width, 1), name="noise_plane")(noise)
     x = layers.Concatenate(name="coarse_and_noise")([coarse, plane])
     for step in range(1, depth):
         x = layers.Conv2D(filters, kernel_size, padding="same", use_bias=False,
-                          kernel_initializer=dcgan._weights(), name=f"conv_{step}")(x)
-        x = dcgan._batch_norm(f"conv_{step}_bn")(x)
+                          kernel_initializer=dcgan.weights_initializer(), name=f"conv_{step}")(x)
+        x = dcgan.batch_norm(f"conv_{step}_bn")(x)
         x = layers.ReLU(name=f"conv_{step}_relu")(x)
-    band = layers.Conv2D(channels, kernel_size, padding="same", kernel_initializer=dcgan._weights(),
+    band = layers.Conv2D(channels, kernel_size, padding="same", kernel_initializer=dcgan.weights_initializer(),
                          name="band")(x)
     return keras.Model([noise, coarse], band, name=name)
 
@@ -172,7 +169,7 @@ def build_band_discriminator(image_shape, filters: int = 16, depth: int | None =
         A Functional ``keras.Model`` with inputs ``[band, coarse]``, both ``(batch, H, W, C)``,
         and logits ``(batch, 1)``.
     """
-    height, width, channels = dcgan._check_architecture(image_shape, filters, 1, kernel_size)
+    height, width, channels = dcgan.check_architecture(image_shape, filters, 1, kernel_size)
     if depth is None:
         depth = 2 if height % 4 == 0 and width % 4 == 0 else 1
     band = keras.Input((height, width, channels), name="band")
@@ -183,18 +180,19 @@ def build_band_discriminator(image_shape, filters: int = 16, depth: int | None =
     return keras.Model([band, coarse], body(joined), name=name)
 
 
-class BandGAN(ConditionalGAN):
-    """One finer level of a LAPGAN: a conditional GAN whose condition is the upsampled coarser image.
+class BandGAN(GAN):
+    """One finer level of a LAPGAN: a GAN conditioned on the upsampled coarser image.
 
     ``fit`` takes ``(bands, coarse)`` pairs, as ``LAPGAN.dataset`` gives them (or arrays as
-    ``fit(bands, coarse)``); each step is ``ConditionalGAN``'s with the coarse image in place
-    of the label: fakes ``G(z, coarse)`` for the real batch's coarse images, ``D(h, coarse)``
-    on real and fake bands. ``compile`` and the metric names are those of ``GAN``;
-    ``generate(coarse)`` draws bands for given coarse images.
+    ``fit(bands, coarse)``). The coarse image is the *condition* of ``GAN.train_step``, as
+    the label is in ``ConditionalGAN``: fakes ``G(z, coarse)`` for the real batch's coarse
+    images, ``D(h, coarse)`` on real and fake bands. ``compile`` and the metric names are
+    those of ``GAN``; ``generate(coarse)`` draws bands for given coarse images.
 
-    Each real coarse image comes with exactly one band, so the data show no variety given the
-    condition, and a generator trained this way learns to ignore its noise (notebook 07
-    measures it; Isola et al. 2017 report the same for pix2pix).
+    Like every conditional dataset, the training data hold one band per coarse image, and
+    the distribution of bands given a coarse image has to be learned from similar coarse
+    images. A generator whose noise barely reaches its output can ignore it and draw one
+    band per coarse image; notebook 07 measures how much its samples vary.
 
     Args:
         generator: ``[noise (batch, H * W), coarse] -> band``, e.g. ``build_band_generator``.
@@ -208,15 +206,12 @@ class BandGAN(ConditionalGAN):
                              f"[band, coarse] -> logit, got {len(generator.inputs)} and "
                              f"{len(discriminator.inputs)} inputs; build them with "
                              "build_band_generator and build_band_discriminator.")
-        latent_dim = generator.inputs[0].shape[-1]
-        # GAN's constructor: no class count and no AC-GAN head here.
-        super(ConditionalGAN, self).__init__(generator, discriminator, latent_dim, **kwargs)
-        self.num_classes, self.classifier_weight = None, 0.0
         self.image_shape = tuple(generator.output.shape[1:])
+        super().__init__(generator, discriminator, latent_dim=generator.inputs[0].shape[-1], **kwargs)
 
     def generate(self, coarse, noise=None):
         """Bands for the given upsampled coarser images, as a NumPy array ``(n, H, W, C)``."""
-        coarse = self._check_pairs(coarse, coarse, "coarse images")[1]
+        coarse = checks.images(ops.convert_to_numpy(coarse), self.image_shape, "coarse images", zero_one=False)
         if noise is None:
             noise = self.sample_noise(len(coarse))
         elif tuple(noise.shape) != (len(coarse), self.latent_dim):
@@ -225,35 +220,24 @@ class BandGAN(ConditionalGAN):
         inputs = [ops.convert_to_tensor(noise, "float32"), ops.convert_to_tensor(coarse, "float32")]
         return ops.convert_to_numpy(self.generator(inputs, training=False))
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.fit`` on ``(bands, coarse)`` after checking the first batch's shapes."""
-        if isinstance(x, tf.data.Dataset):
-            for element in x.take(1):
-                if not isinstance(element, tuple) or len(element) != 2:
-                    raise ValueError("Expected a dataset of (bands, coarse) batches, as "
-                                     "LAPGAN.dataset gives, got batches of one array.")
-                self._check_pairs(*element, "a batch")
-            kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself; Keras would warn
-        else:
-            if y is None:
-                raise ValueError("BandGAN needs (bands, coarse): got bands without the coarse "
-                                 "images they refine.")
-            self._check_pairs(x, y, "fit(bands, coarse)")
-        return keras.Model.fit(self, x, y, *args, **kwargs)
+    def unpack(self, data):
+        return data[0], data[1]  # (bands, coarse): the coarse image is the condition
 
-    def _condition(self, coarse):
-        return coarse
-
-    def _check_pairs(self, bands, coarse, what):
-        bands, coarse = ops.convert_to_numpy(bands), ops.convert_to_numpy(coarse)
-        for name, array in (("bands", bands), ("coarse images", coarse)):
-            if tuple(array.shape[1:]) != self.image_shape or array.ndim != 4:
-                raise ValueError(f"Expected {name} of shape (batch, {', '.join(map(str, self.image_shape))}) "
-                                 f"in {what}, got {tuple(array.shape)}.")
+    def check_data(self, element):
+        if not isinstance(element, tuple) or len(element) != 2:
+            raise ValueError("BandGAN needs (bands, coarse): a dataset of (bands, coarse) batches, as "
+                             "LAPGAN.dataset gives, or fit(bands, coarse); got the bands alone.")
+        bands, coarse = element
         if len(bands) != len(coarse):
-            raise ValueError(f"Expected one coarse image per band in {what}, got {len(bands)} "
-                             f"bands and {len(coarse)} coarse images.")
-        return bands, coarse
+            raise ValueError(f"Expected one coarse image per band, got {len(bands)} bands and "
+                             f"{len(coarse)} coarse images.")
+        # A band is a difference of two images in [-1, 1]: any sign, up to 2 in size.
+        checks.images(bands, self.image_shape, "bands", zero_one=False, low=-2.0, high=2.0)
+        checks.images(coarse, self.image_shape, "coarse images", zero_one=False)
+
+    def check_networks(self):
+        gan.check_generator(self.generator, self.latent_dim)
+        gan.check_discriminator(self.discriminator)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,20 +283,17 @@ class LAPGAN:
             raise ValueError(f"Expected images of shape (batch, {', '.join(map(str, self.image_shape))}), "
                              f"got {images.shape}.")
         self._check_level("level", level, first=0)
-        gan.check_range(images)
+        checks.images(images)
         pyramid = build_pyramid(images, len(self.levels))[::-1]  # low-pass, then bands coarse to fine
         if level == 0:
             return pyramid[0]
         coarse = reconstruct(pyramid[:level][::-1])  # I at the size of the level below
         return pyramid[level], upsample(coarse)
 
-    def dataset(self, images, level: int, batch_size: int = 32, seed=None):
-        """A shuffled ``tf.data.Dataset`` of one level's training batches (remainder dropped)."""
-        _check_positive_int("batch_size", batch_size)
-        arrays = self.level_data(images, level)
-        data = tf.data.Dataset.from_tensor_slices(arrays)
-        data = data.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-        return data.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    def dataset(self, images, level: int, batch_size: int = 32, seed: int = 0):
+        """One level's training batches (remainder dropped), shuffled per epoch as ``ganlib.data.batches``."""
+        checks.integer("batch_size", batch_size)
+        return data.batches(self.level_data(images, level), batch_size, seed=seed, drop_remainder=True)
 
     def generate_levels(self, num_images: int):
         """Samples of every level, coarse to fine: ``[I_K, I_{K-1}, ..., I_0]`` as NumPy arrays.
@@ -320,7 +301,7 @@ class LAPGAN:
         Each level's image is clipped to [-1, 1], the range of the real images its finer
         level was trained to refine.
         """
-        _check_positive_int("num_images", num_images)
+        checks.integer("num_images", num_images)
         low = np.clip(self.levels[0].generate(num_images), -1, 1)
         return [low] + self._refine_levels(low, 1)
 
@@ -347,11 +328,8 @@ class LAPGAN:
         return refined
 
     def _check_level(self, name, value, first):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-                or not first <= value < len(self.levels):
-            band = " (a band level)" if first else ""
-            raise ValueError(f"{name} must be an integer in {first}..{len(self.levels) - 1}{band}, "
-                             f"got {value!r}.")
+        return checks.integer(name, value, minimum=first, maximum=len(self.levels) - 1,
+                              why="a band level" if first else "")
 
     def generate(self, num_images: int):
         """Generated images of the finest level, ``(num_images, H, W, C)`` in [-1, 1]."""
@@ -374,10 +352,10 @@ def build_lapgan(image_shape=(28, 28, 1), levels: int = 3, latent_dim: int = 32,
         kernel_size: side of the band networks' square kernels (a number, or one per band level).
         seed: seed of the models' noise (each level offset by its index).
     """
-    _check_positive_int("levels", levels)
+    checks.integer("levels", levels)
     filters, depth, kernel_size = (_per_band_level(name, value, levels - 1) for name, value in
                                    (("filters", filters), ("depth", depth), ("kernel_size", kernel_size)))
-    height, width, channels = dcgan._check_architecture(image_shape, 1, 1, 1)
+    height, width, channels = dcgan.check_architecture(image_shape, 1, 1, 1)
     factor = _check_divisible(height, width, levels)
     low_shape = (height // factor, width // factor, channels)
     models = [GAN(gan.build_mlp_generator(latent_dim, low_shape, hidden_units, batch_norm=True,

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from ganlib import checks
+
 NAME = "sr_photos"
 SPLITS = ("train", "test")
 SOURCES = ("auto", "user", "packages")
@@ -165,15 +167,21 @@ def load(split: str = "train", scale: int = 4, crop_size: int = 96, batch_size: 
         >>> low_res, high_res = next(iter(pairs))   # (16, 24, 24, 3), (16, 96, 96, 3)
     """
     for name, value in (("batch_size", batch_size), ("num_crops", num_crops)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
+        checks.integer(name, value)
     _check_crop(crop_size, scale)
     photos = read_photos(split, source=source, folder=folder, limit=limit)
     augment = split == "train" if augment is None else augment
     make_pair = _pair_maker(photos, crop_size, scale, augment, seed)
-    dataset = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=shuffle).take(num_crops)
-    dataset = dataset.map(make_pair, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+    from ganlib import data  # data imports this module
+
+    # Crop i of epoch e is drawn from (seed, e * num_crops + i): new crops every epoch, the same
+    # for the same epoch of a resumed run; shuffle=False keeps epoch 0's crops.
+    numbers = data.epochs()
+    draws = numbers.flat_map(lambda epoch: tf.data.Dataset.range(num_crops).map(
+        lambda index: (epoch if shuffle else tf.constant(0, tf.int64)) * num_crops + index))
+    dataset = draws.map(make_pair, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dataset = data.with_epochs(dataset.batch(batch_size, drop_remainder=drop_remainder), numbers,
+                               num_crops, batch_size, drop_remainder)
     dataset.source = photos.source
     return dataset
 
@@ -263,13 +271,12 @@ def _to_rgb(pixels):
 
 
 def _check_scale(scale):
-    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
-        raise ValueError(f"scale must be an integer >= 1, got {scale!r}.")
+    return checks.integer("scale", scale)
 
 
 def _check_crop(crop_size, scale):
-    _check_scale(scale)
-    if isinstance(crop_size, bool) or not isinstance(crop_size, (int, np.integer)) or crop_size < scale:
+    scale = _check_scale(scale)
+    if checks.integer("crop_size", crop_size) < scale:
         raise ValueError(f"crop_size must be an integer >= scale={scale}, got {crop_size!r}.")
     if crop_size % scale:
         raise ValueError(f"crop_size must be a multiple of scale: got crop_size={crop_size}, "
@@ -278,5 +285,6 @@ def _check_crop(crop_size, scale):
 
 def check_limit(limit):
     """Raise ``ValueError`` unless ``limit`` is None or a positive integer (shared with ganlib.data)."""
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
+    if limit is not None and (isinstance(limit, (bool, np.bool_)) or not isinstance(limit, (int, np.integer))
+                              or limit < 1):
         raise ValueError(f"limit must be None or an integer >= 1, got {limit!r}.")

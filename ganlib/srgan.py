@@ -34,9 +34,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ganlib import losses, photos
-from ganlib import gan
-from ganlib.gan import METRIC_NAMES, _check_positive_int
+from ganlib import checks, gan, photos
+from ganlib.gan import GAN
 
 SCALES = (2, 4)
 ADVERSARIAL_WEIGHT = 1e-3   # the paper's weight of the adversarial loss (Eq. 3)
@@ -62,8 +61,7 @@ class PixelShuffle(layers.Layer):
 
     def __init__(self, block_size: int = 2, **kwargs):
         super().__init__(**kwargs)
-        _check_positive_int("block_size", block_size)
-        self.block_size = int(block_size)
+        self.block_size = checks.integer("block_size", block_size)
 
     def call(self, inputs):
         return ops.depth_to_space(inputs, self.block_size)
@@ -120,7 +118,7 @@ def build_generator(scale: int = 4, channels: int = 3, num_blocks: int = 8, filt
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}.")
     for arg, value in (("channels", channels), ("num_blocks", num_blocks), ("filters", filters)):
-        _check_positive_int(arg, value)
+        checks.integer(arg, value)
     low_res = keras.Input((None, None, channels), name="low_res")
     x = _prelu()(layers.Conv2D(filters, 9, padding="same")(low_res))
     long_skip = x
@@ -167,8 +165,8 @@ def build_discriminator(image_shape=(96, 96, 3), filters: int = 32, dense_units:
     if height % 16 or width % 16:
         raise ValueError(f"The discriminator halves the image 4 times: expected height and width "
                          f"that are multiples of 16, got {height}x{width}.")
-    _check_positive_int("filters", filters)
-    _check_positive_int("dense_units", dense_units)
+    checks.integer("filters", filters)
+    checks.integer("dense_units", dense_units)
     images = keras.Input(tuple(image_shape), name="high_res")
     x = layers.Conv2D(filters, 3, padding="same")(images)
     x = layers.LeakyReLU(LEAKY_SLOPE, name="features_0")(x)
@@ -264,17 +262,17 @@ def _vgg_input(images):
     return keras.applications.vgg19.preprocess_input((images + 1.0) * 127.5)
 
 
-class SRGAN(keras.Model):
+class SRGAN(GAN):
     """The SRGAN stage: a pre-trained SRResNet against a discriminator, with ``fit()``.
 
-    Each ``train_step`` takes a batch of ``(low_res, high_res)`` pairs and runs
+    ``GAN.train_step`` with the low-resolution photo as the *condition* and no noise: each
+    step takes a batch of ``(low_res, high_res)`` pairs and runs
 
     - one discriminator update on the HR images (real) and ``G(LR)`` (fake), with the
       binary cross-entropy of ``ganlib.losses``;
     - one generator update on the perceptual loss of the paper's Eq. 3,
       ``content_loss(HR, G(LR)) + adversarial_weight * generator_loss(D(G(LR)))``.
 
-    Each gradient tape differentiates only its own network's weights (nothing is frozen).
     The metrics are those of ``ganlib.GAN`` (``d_loss, g_loss, d_real, d_fake,
     d_accuracy``; ``g_loss`` is the whole perceptual loss) plus ``content_loss``,
     ``adversarial_loss``, ``pixel_mse`` and ``psnr`` (RGB, dB).
@@ -288,6 +286,7 @@ class SRGAN(keras.Model):
             ``f(high_res, super_res) -> scalar`` such as ``VGGFeatureLoss(weights)``.
         adversarial_weight: weight of the adversarial loss (the paper's 1e-3).
         feature_weight: weight of the feature-matching term of ``"pixel+features"``.
+        **kwargs: ``d_steps``, ``gp_weight`` and the rest of ``GAN``'s arguments.
 
     Example:
         >>> model = SRGAN(srgan.build_generator(scale=4), srgan.build_discriminator((96, 96, 3)))
@@ -295,19 +294,14 @@ class SRGAN(keras.Model):
         >>> history = model.fit(ganlib.data.load("sr_photos", batch_size=16), epochs=2)
     """
 
+    extra_metric_names = EXTRA_METRIC_NAMES
+
     def __init__(self, generator, discriminator, content_loss="pixel+features",
                  adversarial_weight: float = ADVERSARIAL_WEIGHT, feature_weight: float = 1e-2, **kwargs):
-        super().__init__(**kwargs)
-        if adversarial_weight < 0 or feature_weight < 0:
-            raise ValueError(f"adversarial_weight and feature_weight must be >= 0, got "
-                             f"{adversarial_weight} and {feature_weight}.")
-        self.generator = generator
-        self.discriminator = discriminator
-        self.adversarial_weight = float(adversarial_weight)
-        self.feature_weight = float(feature_weight)
+        self.adversarial_weight = checks.number("adversarial_weight", adversarial_weight)
+        self.feature_weight = checks.number("feature_weight", feature_weight)
+        super().__init__(generator, discriminator, latent_dim=None, **kwargs)
         self.content_loss_fn = self._content_loss(content_loss)
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in METRIC_NAMES + EXTRA_METRIC_NAMES}
 
     def _content_loss(self, content_loss):
         if callable(content_loss):
@@ -321,57 +315,32 @@ class SRGAN(keras.Model):
         raise ValueError(f"content_loss must be 'pixel+features', 'pixel' or a function "
                          f"f(high_res, super_res), got {content_loss!r}.")
 
-    def compile(self, d_optimizer, g_optimizer, d_loss_fn=losses.discriminator_loss,
-                g_loss_fn=losses.generator_loss, **kwargs):
-        """Set the two optimizers and the pair of adversarial losses (as ``ganlib.GAN.compile``)."""
-        super().compile(optimizer=None, **kwargs)
-        gan.set_optimizers_and_losses(self, d_optimizer, g_optimizer, d_loss_fn, g_loss_fn)
+    # GAN.train_step's hooks: the LR photo is the condition and the generator's only input.
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def call(self, low_res, training=False):
-        return self.generator(low_res, training=training)
-
-    def train_step(self, data):
+    def unpack(self, data):
         low_res, high_res = data
+        return high_res, low_res
 
-        super_res = self.generator(low_res, training=True)
-        with tf.GradientTape() as tape:
-            real_logits = self.discriminator(high_res, training=True)
-            fake_logits = self.discriminator(super_res, training=True)
-            d_loss = self.d_loss_fn(real_logits, fake_logits)
-        d_weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_weights), d_weights))
+    def generator_inputs(self, batch_size, low_res):
+        return low_res
 
-        with tf.GradientTape() as tape:
-            super_res = self.generator(low_res, training=True)
-            content_loss = self.content_loss_fn(high_res, super_res)
-            adversarial_loss = self.g_loss_fn(self.discriminator(super_res, training=True))
-            g_loss = content_loss + self.adversarial_weight * adversarial_loss
-        g_weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_weights), g_weights))
+    def discriminator_inputs(self, images, low_res):
+        return images
 
-        correct = ops.concatenate([ops.cast(real_logits > 0, "float32"),
-                                   ops.cast(fake_logits < 0, "float32")], axis=0)
-        values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": ops.mean(ops.sigmoid(real_logits)),
-                  "d_fake": ops.mean(ops.sigmoid(fake_logits)), "d_accuracy": ops.mean(correct),
-                  "content_loss": content_loss, "adversarial_loss": adversarial_loss,
-                  "pixel_mse": pixel_mse(high_res, super_res), "psnr": psnr(high_res, super_res)}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+    def generator_terms(self, high_res, super_res, generated_extra, low_res):
+        return {"content_loss": self.content_loss_fn(high_res, super_res)}
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.fit`` after checking the first batch of ``(low_res, high_res)`` pairs.
+    def extra_metrics(self, high_res, super_res):
+        return {"pixel_mse": pixel_mse(high_res, super_res), "psnr": psnr(high_res, super_res)}
 
-        ``x`` is a dataset of pairs, or the LR images with the HR images as ``y``.
-        """
-        check_pairs(*_first_pair(x, y), self.generator, self.discriminator)
-        if isinstance(x, tf.data.Dataset):
-            kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself; Keras would warn
-        return super().fit(x, y, *args, **kwargs)
+    def check_data(self, element):
+        if not isinstance(element, tuple) or len(element) != 2:
+            raise ValueError("Expected (low_res, high_res) pairs, e.g. ganlib.data.load('sr_photos'), "
+                             f"or fit(low_res, high_res); got {type(element).__name__}.")
+        check_pairs(*element, self.generator, self.discriminator)
+
+    def check_networks(self):
+        gan.check_discriminator(self.discriminator)
 
 
 def check_pairs(low_res, high_res, generator, discriminator=None):
@@ -390,10 +359,7 @@ def check_pairs(low_res, high_res, generator, discriminator=None):
         if shape[-1] != channels:
             raise ValueError(f"The generator expects {channels}-channel images, got {which} "
                              f"with {shape[-1]} channels (shape {shape}).")
-        dtype = keras.backend.standardize_dtype(images.dtype)
-        if not dtype.startswith(("float", "bfloat")):
-            raise ValueError(f"Expected float {which} images scaled to [-1, 1], got dtype {dtype}.")
-        gan.check_range(images, f"{which} images")
+        checks.value_range(ops.convert_to_numpy(images), f"{which} images")
     scale = generator.compute_output_shape((1, 8, 8, channels))[1] // 8
     expected = (low_res.shape[1] * scale, low_res.shape[2] * scale)
     if tuple(high_res.shape[1:3]) != expected:
@@ -403,21 +369,6 @@ def check_pairs(low_res, high_res, generator, discriminator=None):
     if discriminator is not None and tuple(discriminator.input_shape[1:]) != tuple(high_res.shape[1:]):
         raise ValueError(f"The discriminator expects HR images of shape {discriminator.input_shape[1:]}, "
                          f"got {tuple(high_res.shape[1:])}; build it for the crop size of the data.")
-
-
-def _first_pair(x, y=None):
-    if y is not None:
-        x = (x, y)
-    if isinstance(x, tf.data.Dataset):
-        for element in x.take(1):
-            x = element
-            break
-        else:
-            raise ValueError("The dataset is empty: expected at least one (low_res, high_res) batch.")
-    if not isinstance(x, (tuple, list)) or len(x) != 2:
-        raise ValueError("Expected (low_res, high_res) pairs, e.g. ganlib.data.load('sr_photos'), "
-                         f"got {type(x).__name__}.")
-    return x[0][:32], x[1][:32]
 
 
 # Measuring super-resolution -------------------------------------------------------------
@@ -545,9 +496,17 @@ def evaluate(generator, images, scale: int, names=None) -> dict:
         ``{"psnr", "ssim", "hf_ratio", "psnr_bicubic", "ssim_bicubic", "hf_ratio_bicubic"}``,
         each the mean over the images, plus ``"per_image"``: a dict per image with the same keys.
     """
+    if len(images) == 0:
+        raise ValueError("Expected at least one HR image to evaluate, got none.")
     names = names or [f"image_{i}" for i in range(len(images))]
+    if len(names) != len(images):
+        raise ValueError(f"Expected one name per image ({len(images)}), got {len(names)}.")
     rows = {}
     for name, image in zip(names, images):
+        image = np.asarray(image)
+        if image.ndim != 3:
+            raise ValueError(f"Expected HR images of shape (height, width, channels), got {image.shape} for {name}.")
+        checks.value_range(image, f"HR image ({name})", zero_one=False)
         high_res = np.asarray(photos.crop_to_multiple(image, scale))
         low_res = photos.downscale(high_res, scale)
         candidates = {"_bicubic": photos.upscale_bicubic(low_res, scale).numpy()}

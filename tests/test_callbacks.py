@@ -19,24 +19,7 @@ from ganlib.callbacks import HealthMonitor, SampleGrid, image_grid  # noqa: E402
 from ganlib.gan import GAN, build_mlp_discriminator, build_mlp_generator  # noqa: E402
 from ganlib.plotting import plot_history  # noqa: E402
 
-IMAGE_SHAPE = (2, 2, 1)
-LATENT_DIM = 4
-
-
-@pytest.fixture(scope="module")
-def faces():
-    return data.make_faces2x2(64)
-
-
-def make_gan(generator=None, discriminator=None, g_learning_rate=1e-2, d_learning_rate=1e-2,
-             d_loss_fn=losses.discriminator_loss):
-    keras.utils.set_random_seed(0)
-    gan = GAN(generator or build_mlp_generator(LATENT_DIM, IMAGE_SHAPE, hidden_units=(8,)),
-              discriminator or build_mlp_discriminator(IMAGE_SHAPE, hidden_units=(8,)),
-              latent_dim=LATENT_DIM, seed=0)
-    gan.compile(keras.optimizers.Adam(d_learning_rate), keras.optimizers.Adam(g_learning_rate),
-                d_loss_fn=d_loss_fn)
-    return gan
+from conftest import IMAGE_SHAPE, LATENT_DIM, make_gan  # noqa: E402
 
 
 def constant_generator(value=0.3):
@@ -235,7 +218,7 @@ def test_plot_history_says_what_it_expected():
 
 def test_health_monitor_needs_distinct_real_images():
     with pytest.raises(ValueError, match="Expected distinct real images"):
-        HealthMonitor(np.zeros((8, 2, 2, 1), np.float32))
+        HealthMonitor(np.full((8, 2, 2, 1), -0.5, np.float32))
     with pytest.raises(ValueError, match=r"at least 2 real images, got shape \(1, 2, 2, 1\)"):
         HealthMonitor(np.zeros((1, 2, 2, 1), np.float32))
 
@@ -262,3 +245,63 @@ def test_training_callbacks_write_tensorboard_logs_only_when_asked(faces, tmp_pa
     assert len(events) == 1 and events[0].stat().st_size > 100
     with_bar = callbacks.training_callbacks(tmp_path / "logs")
     assert [type(c).__name__ for c in with_bar] == ["ProgressBar", "TensorBoard"]
+
+
+def test_sample_grid_without_labels_on_a_conditional_gan_fails_before_training(tmp_path):
+    from ganlib import conditional_gan
+
+    generator = conditional_gan.build_mlp_generator(LATENT_DIM, 3, IMAGE_SHAPE, hidden_units=(8,))
+    discriminator = conditional_gan.build_mlp_discriminator(IMAGE_SHAPE, 3, hidden_units=(8,))
+    cgan = conditional_gan.ConditionalGAN(generator, discriminator, LATENT_DIM, num_classes=3)
+    cgan.compile("adam", "adam")
+    faces = data.make_faces2x2(16)
+    with pytest.raises(ValueError, match=r"pass SampleGrid\(labels=...\)"):
+        cgan.fit(faces, np.zeros(16, int), batch_size=8, epochs=1, verbose=0,
+                 callbacks=[SampleGrid(num_images=4, folder=tmp_path, display=False)])
+    assert int(cgan.d_optimizer.iterations) == 0
+
+
+def test_health_monitor_refuses_real_images_on_another_scale(faces):
+    with pytest.raises(ValueError, match=r"HealthMonitor's real images scaled to \[-1, 1\].*got values in \[[0-9.]+, 25[0-9.]*\]"):
+        HealthMonitor((faces + 1) * 127.5)
+
+
+# BackupAndRestore: a broken checkpoint says which folder and what to do
+
+def interrupted_run(backup_dir, faces):
+    """Two finished epochs backed up, then a crash: the folder holds a checkpoint and the one before."""
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        make_gan().fit(faces, batch_size=16, epochs=4, verbose=0,
+                       callbacks=[callbacks.BackupAndRestore(backup_dir), Crash()])
+
+
+@pytest.mark.parametrize("broken", ["latest.weights.h5", "training_metadata.json"])
+def test_a_cut_short_latest_checkpoint_falls_back_to_the_previous_one(tmp_path, faces, broken):
+    interrupted_run(tmp_path, faces)
+    path = tmp_path / broken
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    history = make_gan().fit(faces, batch_size=16, epochs=4, verbose=0,
+                             callbacks=[callbacks.BackupAndRestore(tmp_path)])
+    assert history.epoch == [1, 2, 3], "resumed after the first epoch, the previous checkpoint"
+
+
+def test_an_unreadable_checkpoint_without_a_previous_one_names_the_folder(tmp_path, faces):
+    interrupted_run(tmp_path, faces)
+    for path in tmp_path.glob("*.bkp"):
+        path.unlink()
+    (tmp_path / "latest.weights.h5").write_bytes(b"not hdf5")
+    with pytest.raises(ValueError, match=rf"Could not restore the checkpoint in {tmp_path} .*rm -r {tmp_path}"):
+        make_gan().fit(faces, batch_size=16, epochs=4, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])
+
+
+def test_weights_without_their_metadata_are_not_trained_again_silently(tmp_path, faces):
+    interrupted_run(tmp_path, faces)
+    for path in tmp_path.glob("training_metadata.json*"):
+        path.unlink()
+    with pytest.raises(ValueError, match="holds weights but no training_metadata.json"):
+        make_gan().fit(faces, batch_size=16, epochs=4, verbose=0, callbacks=[callbacks.BackupAndRestore(tmp_path)])

@@ -139,7 +139,7 @@ def test_data_without_labels_raises_saying_labels_are_needed():
     images, _ = _data()
     with pytest.raises(ValueError, match=r"ConditionalGAN needs labels.*got batches of images only"):
         model.fit(tf.data.Dataset.from_tensor_slices(images).batch(8), epochs=1, verbose=0)
-    with pytest.raises(ValueError, match=r"ConditionalGAN needs labels.*got images without labels"):
+    with pytest.raises(ValueError, match=r"ConditionalGAN needs labels.*got batches of images only"):
         model.fit(images, epochs=1, verbose=0)
 
 
@@ -218,3 +218,42 @@ def test_interpolate_classes_checks_its_arguments():
         conditional_gan.interpolate_classes(generator, noise, 0, 1, steps=1)
     with pytest.raises(ValueError, match=r"noise of shape \(n, 4\), got \(4,\)"):
         conditional_gan.interpolate_classes(generator, noise[0], 0, 1)
+
+
+@pytest.mark.parametrize("bad_label", [7, -3])
+def test_a_bad_label_in_a_later_batch_fails_before_any_step(bad_label):
+    model = _compile(_model("conv"))
+    images, labels = _data()
+    labels[20] = bad_label  # the second batch of 16
+    with pytest.raises(ValueError, match=r"Expected labels in 0..2 \(num_classes=3\)"):
+        model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+    assert int(model.d_optimizer.iterations) == 0
+
+
+def test_a_bad_label_later_in_a_dataset_stops_training_with_the_reason():
+    model = _compile(_model("conv"))
+    images, labels = _data()
+    labels[20] = 7
+    finished = []
+    count = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: finished.append(batch))
+    with pytest.raises(Exception, match=r"Expected labels in 0..2"):
+        model.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(16), epochs=1, verbose=0,
+                  callbacks=[count])
+    assert finished == [0], "stopped at the second batch, the bad one"
+
+
+@pytest.mark.parametrize("network", ["generator", "discriminator"])
+def test_networks_built_for_another_number_of_classes_are_refused(network):
+    generator = conditional_gan.build_conv_generator(LATENT_DIM, 5 if network == "generator" else NUM_CLASSES,
+                                                     SMALL_IMAGE, **CONV)
+    discriminator = conditional_gan.build_conv_discriminator(
+        SMALL_IMAGE, 5 if network == "discriminator" else NUM_CLASSES, **CONV)
+    with pytest.raises(ValueError, match=r"embeds 5 classes .* but num_classes is 3"):
+        ConditionalGAN(generator, discriminator, LATENT_DIM, NUM_CLASSES)
+
+
+def test_an_acgan_head_for_another_number_of_classes_is_refused():
+    generator = conditional_gan.build_conv_generator(LATENT_DIM, NUM_CLASSES, SMALL_IMAGE, **CONV)
+    discriminator = conditional_gan.build_acgan_discriminator(SMALL_IMAGE, 5, **CONV)
+    with pytest.raises(ValueError, match="class head has 5 outputs but num_classes is 3"):
+        ConditionalGAN(generator, discriminator, LATENT_DIM, NUM_CLASSES, classifier_weight=1.0)

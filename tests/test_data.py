@@ -180,3 +180,48 @@ def test_make_ring_draws_every_mode_with_the_given_spread():
         data.make_ring(10, std=0)
     with pytest.raises(ValueError, match="count must be an integer >= 1, got 0"):
         data.make_ring(0)
+
+
+def test_a_bool_batch_size_is_refused():
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got True"):
+        data.load("faces2x2", batch_size=True)
+
+
+def test_each_epoch_order_depends_only_on_seed_and_epoch():
+    def epoch_of(dataset, epoch):
+        dataset.ganlib_epochs.next = epoch  # what GAN.fit does before each epoch
+        return np.concatenate([batch.numpy() for batch in dataset])
+
+    first, again = data.load("faces2x2", batch_size=100), data.load("faces2x2", batch_size=100)
+    assert np.array_equal(epoch_of(first, 2), epoch_of(again, 2))  # a fresh loader, the same epoch
+    assert not np.array_equal(epoch_of(first, 2), epoch_of(first, 3))
+    assert int(first.cardinality()) == 10
+
+
+def write_user_npz(folder, images, labels=None, **arrays):
+    labels = np.arange(len(images)) % 10 if labels is None else labels
+    np.savez(folder / "mnist.npz", x_train=images, y_train=labels, x_test=images, y_test=labels, **arrays)
+
+
+@pytest.mark.parametrize("images, labels, message", [
+    (np.zeros((5, 784), np.uint8), None, r"shape \(5, 784\) \(flat rows: reshape them to \(N, 28, 28\)\)"),
+    (np.zeros((5, 28, 28, 3), np.uint8), None, r"\(colour images: this loader takes grey ones\)"),
+    (np.full((5, 28, 28), 0.5, np.float32), None, r"uint8 pixels 0..255 .* got dtype float32 with values in \[0.5, 0.5\]"),
+    (np.zeros((5, 28, 28), np.uint8), np.arange(4), r"one integer label per image .* 5 images, got labels of shape \(4,\)"),
+])
+def test_user_files_of_the_wrong_form_are_refused_with_the_file_named(monkeypatch, tmp_path, images, labels, message):
+    write_user_npz(tmp_path, images, labels)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    with pytest.raises(ValueError, match=message) as error:
+        data.load_arrays("mnist")
+    assert str(tmp_path / "mnist.npz") in str(error.value)
+
+
+@pytest.mark.parametrize("content, kind", [(b"", "EOFError|BadZipFile"), (None, "BadZipFile")])
+def test_truncated_or_empty_user_files_are_named(monkeypatch, tmp_path, content, kind):
+    write_user_npz(tmp_path, np.zeros((5, 28, 28), np.uint8))
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(path.read_bytes()[:200] if content is None else content)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    with pytest.raises(ValueError, match=rf"Could not read {path}: ({kind})"):
+        data.load_arrays("mnist")

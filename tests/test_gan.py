@@ -8,19 +8,7 @@ import tensorflow as tf
 from ganlib import data, losses
 from ganlib.gan import GAN, METRIC_NAMES, build_mlp_discriminator, build_mlp_generator
 
-IMAGE_SHAPE = (2, 2, 1)
-LATENT_DIM = 4
-
-
-def make_gan(learning_rate=1e-2, d_loss_fn=losses.discriminator_loss,
-             g_loss_fn=losses.generator_loss, compile_kwargs=None, **gan_kwargs):
-    keras.utils.set_random_seed(0)
-    gan = GAN(build_mlp_generator(LATENT_DIM, IMAGE_SHAPE, hidden_units=(8,)),
-              build_mlp_discriminator(IMAGE_SHAPE, hidden_units=(8,)),
-              latent_dim=LATENT_DIM, seed=0, **gan_kwargs)
-    gan.compile(keras.optimizers.Adam(learning_rate), keras.optimizers.Adam(learning_rate),
-                d_loss_fn, g_loss_fn, **(compile_kwargs or {}))
-    return gan
+from conftest import IMAGE_SHAPE, LATENT_DIM, make_gan  # noqa: E402
 
 
 def weights_of(model):
@@ -42,11 +30,6 @@ class BatchCounter(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.batches += 1
-
-
-@pytest.fixture(scope="module")
-def faces():
-    return data.make_faces2x2(64)
 
 
 def test_fit_updates_both_networks_and_reports_finite_losses(faces):
@@ -142,3 +125,72 @@ def test_one_optimizer_for_both_networks_is_refused():
     shared = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="two optimizer instances"):
         gan.compile(shared, shared)
+
+
+# Networks and data that do not fit the algorithm: refused when the model is built or before a step
+
+def logistic_discriminator(units=1, activation=None):
+    images = keras.Input(IMAGE_SHAPE)
+    return keras.Model(images, keras.layers.Dense(units, activation=activation)(keras.layers.Flatten()(images)))
+
+
+@pytest.mark.parametrize("discriminator, message", [
+    (lambda: logistic_discriminator(units=2), r"one logit per image, shape \(batch, 1\), got \(batch, 2\)"),
+    (lambda: logistic_discriminator(activation="sigmoid"), "ends in a sigmoid, but ganlib's losses take logits"),
+    (lambda: keras.Sequential([keras.Input(IMAGE_SHAPE), keras.layers.Flatten(), keras.layers.Dense(1),
+                               keras.layers.Activation("sigmoid")]), "ends in a sigmoid"),
+])
+def test_a_discriminator_that_does_not_give_one_logit_is_refused(discriminator, message):
+    with pytest.raises(ValueError, match=message):
+        GAN(build_mlp_generator(LATENT_DIM, IMAGE_SHAPE), discriminator(), latent_dim=LATENT_DIM)
+
+
+def test_a_generator_for_another_latent_dim_is_refused():
+    with pytest.raises(ValueError, match="takes noise of length 8 but latent_dim is 4"):
+        GAN(build_mlp_generator(8, IMAGE_SHAPE), build_mlp_discriminator(IMAGE_SHAPE), latent_dim=LATENT_DIM)
+
+
+def test_networks_for_different_image_shapes_are_refused():
+    with pytest.raises(ValueError, match=r"makes images of shape \(2, 2, 1\) but the discriminator takes \(3, 3, 1\)"):
+        GAN(build_mlp_generator(LATENT_DIM, IMAGE_SHAPE), build_mlp_discriminator((3, 3, 1)), latent_dim=LATENT_DIM)
+
+
+@pytest.mark.parametrize("gp_weight", ["10", float("nan"), -1.0])
+def test_a_gradient_penalty_weight_that_is_not_a_number_is_refused(gp_weight):
+    with pytest.raises(ValueError, match="gp_weight must be a finite number >= 0"):
+        make_gan(gp_weight=gp_weight)
+
+
+def test_optimizers_given_by_name_are_two_instances():
+    gan = GAN(build_mlp_generator(LATENT_DIM, IMAGE_SHAPE), build_mlp_discriminator(IMAGE_SHAPE), latent_dim=LATENT_DIM)
+    gan.compile("adam", "adam")
+    assert gan.d_optimizer is not gan.g_optimizer and isinstance(gan.d_optimizer, keras.optimizers.Adam)
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (lambda x: x.__setitem__((40, 0, 0, 0), np.nan), "Expected finite images, got 1 NaN"),
+    (lambda x: x.__imul__(127.5), r"got values in \[-12\d, 12\d\]"),
+])
+def test_bad_values_in_a_later_batch_of_arrays_fail_before_any_step(faces, spoil, message):
+    gan, counter = make_gan(), BatchCounter()
+    images = faces.copy()
+    spoil(images)  # row 40: in the third batch of 16
+    with pytest.raises(ValueError, match=message):
+        gan.fit(images, batch_size=16, epochs=1, verbose=0, callbacks=[counter])
+    assert not counter.began and int(gan.d_optimizer.iterations) == 0
+
+
+def test_images_in_zero_to_one_are_refused(faces):
+    with pytest.raises(ValueError, match=r"look scaled to \[0, 1\]"):
+        make_gan().fit((faces + 1) / 2, batch_size=16, epochs=1, verbose=0)
+
+
+def test_a_bad_batch_later_in_a_dataset_stops_training_with_the_reason(faces):
+    images = faces.copy()
+    images[40, 0, 0, 0] = np.nan
+    gan, counter = make_gan(), BatchCounter()
+    batches = tf.data.Dataset.from_tensor_slices(images).batch(16)  # the first batch is fine
+    with pytest.raises(Exception, match="Expected finite images"):
+        gan.fit(batches, epochs=1, verbose=0, callbacks=[counter])
+    assert counter.batches == 2, "stopped at the third batch, the bad one"
+    assert all(np.isfinite(weight.numpy()).all() for weight in gan.weights), "nothing learned from it"

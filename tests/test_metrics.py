@@ -358,3 +358,22 @@ def test_modes_covered_rejects_mismatched_shapes():
         metrics.modes_covered(np.zeros((5, 3)), np.zeros((8, 2)), std=0.1)
     with pytest.raises(ValueError, match="std must be positive, got -1"):
         metrics.modes_covered(np.zeros((5, 2)), np.zeros((8, 2)), std=-1)
+
+
+def test_nan_features_are_named_not_a_linear_algebra_error():
+    features = np.random.default_rng(0).normal(size=(10, 3))
+    spoiled = features.copy()
+    spoiled[3, 1] = np.nan
+    with pytest.raises(ValueError, match="Expected finite features, got NaN or infinite values in the second set"):
+        metrics.frechet_distance(features, spoiled)
+
+
+def test_a_dataset_without_a_reference_classifier_is_named():
+    with pytest.raises(ValueError, match="There is no reference classifier for 'faces2x2'"):
+        metrics.Evaluator("faces2x2")
+
+
+def test_images_in_zero_to_one_are_flagged_by_the_metrics():
+    images = data.load_arrays("fashion_mnist", "test", source="subset").images[:50]
+    with pytest.warns(UserWarning, match=r"look scaled to \[0, 1\]"):
+        metrics.check_images((images + 1) / 2)

@@ -166,3 +166,10 @@ def test_data_load_arrays_dispatches_and_rejects_options_elsewhere(coordinate_fo
     assert pairs.low_res.shape == (3, 4, 4, 3) and pairs.high_res.shape == (3, 8, 8, 3) and len(pairs) == 3
     with pytest.raises(ValueError, match="Unexpected arguments crop_size for 'mnist'"):
         data.load_arrays("mnist", crop_size=8)
+
+
+def test_numpy_integers_are_accepted_where_integers_are(offline):
+    pairs = photos.load("train", scale=np.int64(2), crop_size=np.int64(16), batch_size=np.int64(4),
+                        num_crops=np.int64(8))
+    low_res, high_res = next(iter(pairs))
+    assert low_res.shape == (4, 8, 8, 3) and high_res.shape == (4, 16, 16, 3)

@@ -288,3 +288,11 @@ def test_evaluate_compares_the_generator_with_bicubic():
     only_bicubic = srgan.evaluate(None, test.images, 4)
     assert "psnr" not in only_bicubic
     assert only_bicubic["psnr_bicubic"] == pytest.approx(scores["psnr_bicubic"])
+
+
+def test_evaluate_refuses_a_photo_that_is_not_in_minus_one_to_one_and_an_empty_list():
+    photo = np.random.default_rng(0).integers(0, 256, (32, 32, 3)).astype(np.uint8)
+    with pytest.raises(ValueError, match=r"Expected float HR image \(image_0\) scaled to \[-1, 1\], got dtype uint8"):
+        srgan.evaluate(None, [photo], scale=4)
+    with pytest.raises(ValueError, match="Expected at least one HR image to evaluate, got none"):
+        srgan.evaluate(None, [], scale=4)
