@@ -11,11 +11,13 @@ KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 course: $(STAMP) system-data   ## run every notebook, save models and build/results.json, export slides
 	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python scripts/build_course.py
 
-test: $(STAMP) system-data     ## the whole suite: unit tests, notebook smoke runs, nbval
+test: $(STAMP) system-data     ## the whole suite: lint, unit tests, doctests, notebook smoke runs, nbval
+	$(BIN)/ruff check .
 	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python -m pytest --nbval
 
-check: $(STAMP)                ## everyday tier: unit tests without notebook runs or slow training (minutes)
-	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python -m pytest -m "not slow" tests/
+check: $(STAMP)                ## everyday tier: lint, then unit tests and doctests without notebook runs or slow training
+	$(BIN)/ruff check .
+	TF_CPP_MIN_LOG_LEVEL=1 $(BIN)/python -m pytest -m "not slow" tests/ ganlib/
 
 lab: $(STAMP)                  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)

@@ -23,9 +23,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from time_to_quality import COURSE, COURSE_EPOCHS, IMAGE_SHAPE, LATENT_DIM  # noqa: E402  notebook 04 "cpu"
+
 import ganlib  # noqa: E402
 from ganlib import dcgan  # noqa: E402
-from time_to_quality import COURSE, COURSE_EPOCHS, IMAGE_SHAPE, LATENT_DIM  # noqa: E402  notebook 04 "cpu"
 
 LOSSES = {"standard": {},  # GAN.compile's default: the non-saturating loss of notebooks 02-04
           "hinge": dict(d_loss_fn=ganlib.losses.hinge_discriminator_loss,

@@ -30,12 +30,12 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 import keras  # noqa: E402
+import machine  # noqa: E402  (benchmarks/machine.py, beside this script)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 import ganlib  # noqa: E402
-import machine  # noqa: E402  (benchmarks/machine.py, beside this script)
 
 LATENT_DIM = 100
 IMAGE_SHAPE = (28, 28, 1)
@@ -340,7 +340,7 @@ def check_flop_count(generator, discriminator, batch_size=8):
     checks["small_forward_and_backward"] = {
         "analytic": 3 * forward,  # forward + input gradients + weight gradients, every layer
         "tf_profiler": profiler_flops(loss_and_gradients, spec)}
-    for name, check in checks.items():
+    for check in checks.values():
         check["agree"] = check["analytic"] == check["tf_profiler"]
     return checks
 

@@ -31,12 +31,12 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 import keras  # noqa: E402
+import machine  # noqa: E402  (benchmarks/machine.py, beside this script)
 import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
+from throughput import training_step_flops  # noqa: E402
 
 import ganlib  # noqa: E402
-import machine  # noqa: E402  (benchmarks/machine.py, beside this script)
-from throughput import training_step_flops  # noqa: E402
 
 LATENT_DIM = 100
 IMAGE_SHAPE = (28, 28, 1)

@@ -4,9 +4,9 @@ Both draw their own noise with NumPy, never from the GAN's seed generator, so ad
 them to ``fit`` does not change what the GAN learns.
 
 Example:
-    >>> real_batch = next(iter(dataset))[0]
-    >>> gan.fit(dataset, epochs=20, callbacks=[
-    ...     SampleGrid(num_images=64, folder="build/samples/04_dcgan"),
+    >>> real_batch = next(iter(dataset))
+    >>> history = gan.fit(dataset, epochs=2, verbose=0, callbacks=[
+    ...     SampleGrid(num_images=64, folder="build/samples/04_dcgan", display=False),
     ...     HealthMonitor(real_batch)])
 """
 
@@ -49,9 +49,10 @@ class SampleGrid(keras.callbacks.Callback):
         seed: seed of the NumPy generator that draws ``noise``.
 
     Example:
-        >>> grid = SampleGrid(num_images=16, folder="build/samples")
-        >>> gan.fit(dataset, epochs=5, callbacks=[grid])
-        >>> grid.paths[-1]   # PosixPath('build/samples/epoch_005.png')
+        >>> grid = SampleGrid(num_images=16, folder="build/samples", display=False)
+        >>> history = gan.fit(dataset, epochs=5, verbose=0, callbacks=[grid])
+        >>> grid.paths[-1]
+        PosixPath('build/samples/epoch_005.png')
     """
 
     def __init__(self, noise=None, num_images: int = 64, folder="samples", every: int = 1,
@@ -105,7 +106,8 @@ class SampleGrid(keras.callbacks.Callback):
         if path not in self.paths:
             self.paths.append(path)
         if self.display or (self.display is None and in_notebook()):
-            from IPython.display import Image as ImageOutput, display
+            from IPython.display import Image as ImageOutput
+            from IPython.display import display
             display(ImageOutput(filename=str(path)))
 
     def on_train_end(self, logs=None):
@@ -164,8 +166,9 @@ class HealthMonitor(keras.callbacks.Callback):
 
     Example:
         >>> monitor = HealthMonitor(real_batch, stop_at_convergence=True)
-        >>> history = gan.fit(dataset, epochs=50, callbacks=[monitor])
-        >>> monitor.messages   # everything it printed
+        >>> history = gan.fit(dataset, epochs=5, verbose=0, callbacks=[monitor])
+        >>> sorted(history.history)[:4]   # the probe's numbers join the metrics; monitor.messages has its words
+        ['d_accuracy', 'd_fake', 'd_grad_norm', 'd_loss']
     """
 
     def __init__(self, real_images, num_samples: int = 64, win_accuracy: float = 0.95,
@@ -310,8 +313,10 @@ class ProgressBar(keras.callbacks.Callback):
         file: where to write; standard output by default.
 
     Example:
-        >>> gan.fit(dataset, epochs=60, verbose=0, callbacks=[ProgressBar()])
-        training: 100%|██████████| 3780/3780 [02:31<00:00, 25.0 step/s, epoch=60, d_loss=1.24, ...]
+        >>> bar = ProgressBar(file=io.StringIO())  # standard output by default
+        >>> history = gan.fit(dataset, epochs=60, verbose=0, callbacks=[bar])
+        >>> print(bar.file.getvalue().splitlines()[-1])  # each redraw starts a line  # doctest: +ELLIPSIS
+        training: 100%|...| 240/240 [..., epoch=60, d_loss=...]
     """
 
     def __init__(self, metrics=("d_loss", "g_loss", "d_accuracy"), description: str = "training",

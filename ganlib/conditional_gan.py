@@ -17,7 +17,6 @@ cross-entropy of the class head (the paper's L_C) on real and generated images.
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from ganlib import checks, dcgan, gan
@@ -159,8 +158,9 @@ class ConditionalGAN(GAN):
         >>> discriminator = build_conv_discriminator((28, 28, 1), num_classes=10)
         >>> cgan = ConditionalGAN(generator, discriminator, latent_dim=64, num_classes=10)
         >>> cgan.compile(**ganlib.dcgan.optimizers())
-        >>> cgan.fit(ganlib.data.load("fashion_mnist", batch_size=32), epochs=2)
-        >>> images = cgan.generate(np.repeat(np.arange(10), 8))  # 8 images of each class
+        >>> history = cgan.fit(ganlib.data.load("fashion_mnist", batch_size=32, limit=64), epochs=1, verbose=0)
+        >>> cgan.generate(np.repeat(np.arange(10), 8)).shape  # 8 images of each class
+        (80, 28, 28, 1)
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, num_classes: int,
@@ -277,7 +277,7 @@ def interpolate_classes(generator, noise, start_class: int, end_class: int, step
     Example:
         >>> noise = np.random.default_rng(0).normal(size=(3, 64)).astype("float32")
         >>> images = interpolate_classes(cgan.generator, noise, start_class=7, end_class=9)  # sneaker -> boot
-        >>> ganlib.plotting.show_images(images, ncols=8)
+        >>> figure = ganlib.plotting.show_images(images, ncols=8)
     """
     checks.integer("steps", steps, minimum=2, why="t = 0 and t = 1 at least")
     embedding = generator.get_layer("label_embedding")

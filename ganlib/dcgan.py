@@ -87,8 +87,8 @@ def build_generator(latent_dim: int = 100, image_shape=(28, 28, 1), filters: int
 
     Example:
         >>> generator = build_generator(latent_dim=100, image_shape=(28, 28, 1))
-        >>> generator(keras.random.normal((16, 100))).shape
-        TensorShape([16, 28, 28, 1])
+        >>> tuple(generator(keras.random.normal((16, 100))).shape)
+        (16, 28, 28, 1)
     """
     checks.integer("latent_dim", latent_dim)
     height, width, channels = check_architecture(image_shape, filters, depth, kernel_size)
@@ -234,6 +234,8 @@ def interpolate(start, end, steps: int = 8, method: str = "spherical") -> np.nda
 
     Example:
         >>> path = interpolate(noise[0], noise[1], steps=8, method="spherical")
+        >>> path.shape
+        (8, 100)
         >>> images = generator.predict(path, verbose=0)
     """
     start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
@@ -277,8 +279,10 @@ def class_mean_latents(noise, class_probabilities, min_confidence: float = 0.9):
         classes that claimed no image) and int ``(num_classes,)`` numbers of images averaged.
 
     Example:
-        >>> probabilities = scipy.special.softmax(classifier.predict(images), axis=1)
-        >>> means, counts = class_mean_latents(noise, probabilities)
+        >>> classifier = ganlib.metrics.load_classifier("fashion_mnist")
+        >>> images = generator.predict(noise, verbose=0)
+        >>> probabilities = scipy.special.softmax(classifier.predict(images, verbose=0), axis=1)
+        >>> means, counts = class_mean_latents(noise, probabilities, min_confidence=0.5)
         >>> boot_like_sandal = means[9] - means[7] + means[5]   # ankle boot - sneaker + sandal
     """
     noise = np.asarray(noise, np.float64)

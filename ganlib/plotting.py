@@ -111,7 +111,7 @@ def plot_history(history, title: str | None = None, panel_size=(4.0, 3.0)):
         The ``matplotlib.figure.Figure``; ``figure.axes`` holds one axis per panel.
 
     Example:
-        >>> figure = plot_history(gan.fit(dataset, epochs=10))
+        >>> figure = plot_history(gan.fit(dataset, epochs=10, verbose=0))
     """
     curves = getattr(history, "history", history)
     if not isinstance(curves, dict) or not {"d_loss", "g_loss"} <= set(curves):

@@ -211,7 +211,7 @@ class DiscriminatorFeatureLoss:
 
     def __init__(self, discriminator, layer_names=None):
         if layer_names is None:
-            layer_names = [l.name for l in discriminator.layers if l.name.startswith("features_")]
+            layer_names = [layer.name for layer in discriminator.layers if layer.name.startswith("features_")]
         if not layer_names:
             raise ValueError("Feature matching needs discriminator layers named 'features_<n>' "
                              "(build_discriminator names its LeakyReLU layers so); got none. "
@@ -289,9 +289,10 @@ class SRGAN(GAN):
         **kwargs: ``d_steps``, ``gp_weight`` and the rest of ``GAN``'s arguments.
 
     Example:
-        >>> model = SRGAN(srgan.build_generator(scale=4), srgan.build_discriminator((96, 96, 3)))
+        >>> model = SRGAN(srgan.build_generator(scale=4), srgan.build_discriminator((48, 48, 3)))
         >>> model.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4))
-        >>> history = model.fit(ganlib.data.load("sr_photos", batch_size=16), epochs=2)
+        >>> pairs = ganlib.data.load("sr_photos", crop_size=48, num_crops=32, batch_size=16)
+        >>> history = model.fit(pairs, epochs=1, verbose=0)
     """
 
     extra_metric_names = EXTRA_METRIC_NAMES

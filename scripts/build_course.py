@@ -26,9 +26,9 @@ from pathlib import Path
 
 import nbformat
 import papermill
-from papermill.exceptions import PapermillExecutionError
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.paths import jupyter_runtime_dir
+from papermill.exceptions import PapermillExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -247,10 +247,8 @@ class HeadlessChromium:
         return self
 
     def __exit__(self, *exc_info):
-        try:
+        with contextlib.suppress(Exception):  # the browser may be gone already; it is ended below either way
             self.send("Browser.close", timeout=10)
-        except Exception:  # the browser may be gone already; it is ended below either way
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:

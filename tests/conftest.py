@@ -6,6 +6,8 @@ import pytest
 from ganlib import data, losses
 from ganlib.gan import GAN, build_mlp_discriminator, build_mlp_generator
 
+collect_ignore = ["distributed_step.py"]  # a script the tests run, not a test module
+
 IMAGE_SHAPE = (2, 2, 1)
 LATENT_DIM = 4
 

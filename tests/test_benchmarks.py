@@ -18,6 +18,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import throughput  # noqa: E402
 import time_to_quality  # noqa: E402
+
 from ganlib import dcgan  # noqa: E402
 
 
@@ -29,6 +30,7 @@ def run_script(name, *arguments):
     return json.loads(completed.stdout)
 
 
+@pytest.mark.slow
 def test_throughput_script_prints_both_rates_ratio_and_flop_rates():
     report = run_script("throughput.py", "--networks", "dcgan", "--batch-size", "8", "--steps", "2",
                         "--repeats", "2", "--warmup-steps", "2", "--data-batches", "2",
@@ -53,6 +55,7 @@ def test_every_model_under_test_gets_the_same_steps_per_execution():
     assert all(model.steps_per_execution == 3 for model in models.values())
 
 
+@pytest.mark.slow
 def test_time_to_quality_script_prints_the_curve_and_says_when_the_rung_is_not_reached():
     # An FD target no generator reaches and a cap shorter than a first step: the course
     # configuration evaluates at 0 s and once more when it stops.
@@ -69,6 +72,7 @@ def test_time_to_quality_script_prints_the_curve_and_says_when_the_rung_is_not_r
     assert report["ratio_tutorial_over_course"] is None and report["note"] == "only one configuration ran"
 
 
+@pytest.mark.slow
 def test_precision_levers_script_reports_raw_and_averaged_generator():
     report = run_script("precision_levers.py", "--source", "subset", "--epochs", "1",
                         "--steps-per-epoch", "2", "--filters", "8", "--d-filters", "16",
@@ -82,6 +86,7 @@ def test_precision_levers_script_reports_raw_and_averaged_generator():
     assert report["raw"]["fd"] != report["average"]["fd"]  # two steps of averaging moved the weights
 
 
+@pytest.mark.slow
 def test_precision_levers_script_scales_a_saved_generators_noise(tmp_path):
     path = tmp_path / "generator.keras"
     dcgan.build_generator(latent_dim=100, filters=8).save(path)
@@ -91,6 +96,7 @@ def test_precision_levers_script_scales_a_saved_generators_noise(tmp_path):
     assert report["noise_scale_1"]["fd"] != report["noise_scale_0.5"]["fd"]
 
 
+@pytest.mark.slow
 def test_precision_levers_script_rejects_an_impossible_momentum():
     completed = subprocess.run([sys.executable, str(BENCHMARKS / "precision_levers.py"),
                                 "--ema-momentum", "1.5"], capture_output=True, text=True)

@@ -36,8 +36,8 @@ def test_load_gives_batched_shuffled_float_dataset(no_installed_copies):
     images, labels = next(iter(dataset))
     assert images.shape == (64, 28, 28, 1) and images.dtype == tf.float32
     assert labels.dtype == tf.int64
-    first_epoch = np.concatenate([l.numpy() for _, l in dataset])
-    second_epoch = np.concatenate([l.numpy() for _, l in dataset])
+    first_epoch = np.concatenate([batch_labels.numpy() for _, batch_labels in dataset])
+    second_epoch = np.concatenate([batch_labels.numpy() for _, batch_labels in dataset])
     assert len(first_epoch) == 4000 and not np.array_equal(first_epoch, second_epoch)
     assert sorted(first_epoch.tolist()) == sorted(second_epoch.tolist())
     assert "shipped mnist subset" in dataset.source

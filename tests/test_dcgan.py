@@ -35,9 +35,9 @@ def test_shapes_and_feature_map_sizes(image_shape, depth):
 def test_default_sizes_for_28x28():
     generator, discriminator = dcgan.build_generator(), dcgan.build_discriminator()
     assert generator.input_shape == (None, 100) and generator.output_shape == (None, 28, 28, 1)
-    assert [l.output.shape[1:] for l in generator.layers if isinstance(l, layers.Conv2DTranspose)] == \
+    assert [layer.output.shape[1:] for layer in generator.layers if isinstance(layer, layers.Conv2DTranspose)] == \
         [(14, 14, 24), (28, 28, 1)]
-    assert [l.output.shape[1:] for l in discriminator.layers if isinstance(l, layers.Conv2D)] == \
+    assert [layer.output.shape[1:] for layer in discriminator.layers if isinstance(layer, layers.Conv2D)] == \
         [(14, 14, 24), (7, 7, 48)]
 
 
@@ -62,9 +62,9 @@ def test_generator_follows_the_guidelines():
                      "Conv2DTranspose", "BatchNormalization", "ReLU",
                      "Conv2DTranspose", "BatchNormalization", "ReLU",
                      "Conv2DTranspose"]  # [2] no batch norm after the output, [3] one Dense, [4] ReLU
-    assert all(l.strides == (2, 2) for l in generator.layers if isinstance(l, layers.Conv2DTranspose))
+    assert all(layer.strides == (2, 2) for layer in generator.layers if isinstance(layer, layers.Conv2DTranspose))
     # a bias right before batch norm would be cancelled by its mean subtraction
-    assert [l.use_bias for l in generator.layers if hasattr(l, "use_bias")] == [False, False, False, True]
+    assert [layer.use_bias for layer in generator.layers if hasattr(layer, "use_bias")] == [False, False, False, True]
 
 
 def test_discriminator_follows_the_guidelines():
@@ -75,16 +75,16 @@ def test_discriminator_follows_the_guidelines():
                      "Conv2D", "BatchNormalization", "LeakyReLU",
                      "Conv2D", "BatchNormalization", "LeakyReLU",
                      "Flatten", "Dense"]  # [3] one Dense, giving the logit
-    assert all(l.strides == (2, 2) for l in discriminator.layers if isinstance(l, layers.Conv2D))
-    assert [l.negative_slope for l in discriminator.layers
-            if isinstance(l, layers.LeakyReLU)] == [0.2, 0.2, 0.2]  # [5]
+    assert all(layer.strides == (2, 2) for layer in discriminator.layers if isinstance(layer, layers.Conv2D))
+    assert [layer.negative_slope for layer in discriminator.layers
+            if isinstance(layer, layers.LeakyReLU)] == [0.2, 0.2, 0.2]  # [5]
     assert discriminator.get_layer("logit").activation is keras.activations.linear  # a logit
 
 
 def test_weights_are_drawn_from_normal_0_002():
     generator = dcgan.build_generator(latent_dim=100)
     discriminator = dcgan.build_discriminator()
-    kernels = [l for model in (generator, discriminator) for l in model.layers if hasattr(l, "kernel")]
+    kernels = [layer for model in (generator, discriminator) for layer in model.layers if hasattr(layer, "kernel")]
     assert len(kernels) == 6
     for layer in kernels:
         initializer = layer.kernel_initializer

@@ -4,11 +4,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from ganlib import data, losses
-from ganlib.gan import GAN, METRIC_NAMES, build_mlp_discriminator, build_mlp_generator
-
 from conftest import IMAGE_SHAPE, LATENT_DIM, make_gan  # noqa: E402
+
+from ganlib import losses
+from ganlib.gan import GAN, METRIC_NAMES, build_mlp_discriminator, build_mlp_generator
 
 
 def weights_of(model):
@@ -79,6 +78,7 @@ def test_dataset_of_images_and_labels_trains_like_images_only(faces):
     assert np.isfinite(history_labels["g_loss"][0])
 
 
+@pytest.mark.slow
 def test_jit_compile(faces):
     gan = make_gan(compile_kwargs={"jit_compile": True})
     before = weights_of(gan)

@@ -1,14 +1,16 @@
 """The install files agree: environment.yml pins exactly what requirements.txt pins."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pins(lines):
-    return {m.group(1).lower(): m.group(2) for m in (re.match(r"^\s*-?\s*([A-Za-z0-9_.\-\[\]]+)==(\S+)", l)
-                                                     for l in lines) if m}
+    return {m.group(1).lower(): m.group(2) for m in (re.match(r"^\s*-?\s*([A-Za-z0-9_.\-\[\]]+)==(\S+)", line)
+                                                     for line in lines) if m}
 
 
 def test_environment_yml_has_the_same_pins_as_requirements():
@@ -24,3 +26,9 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make course" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_readmes_counts_are_current():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_facts.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -56,7 +56,7 @@ def server(tmp_path_factory):
     port, token = free_port(), secrets.token_hex(16)
     environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="1", JUPYTER_CONFIG_DIR=str(home / "config"),
                        JUPYTER_RUNTIME_DIR=str(home / "runtime"))
-    log = open(home / "server.log", "w")
+    log = open(home / "server.log", "w")  # noqa: SIM115 - the server writes to it until the fixture ends
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "notebooks/", "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
@@ -142,6 +142,7 @@ class Kernel:
         return "".join(stdout)
 
 
+@pytest.mark.slow
 def test_first_notebook_runs_on_the_servers_kernel(server, tmp_path):
     notebook = NOTEBOOKS[0]
     content = server.request("GET", f"/api/contents/{notebook.name}?content=1")["content"]

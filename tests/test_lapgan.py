@@ -95,6 +95,7 @@ def test_level_data_is_what_each_level_learns():
     assert model.shapes == [(2, 2, 1), (4, 4, 1), (8, 8, 1)]
 
 
+@pytest.mark.slow
 def test_each_level_fits_and_changes_its_networks():
     model, real = small_lapgan(), images(size=8, count=64)
     for level, network in enumerate(model.levels):

@@ -11,7 +11,6 @@ from scipy import linalg
 import ganlib
 from ganlib import data, metrics
 
-
 # --- Frechet distance -------------------------------------------------------------------------
 
 def test_frechet_distance_of_a_set_with_itself_is_zero():
@@ -166,7 +165,7 @@ def mnist_classifier():
 def test_records_say_how_each_classifier_was_made():
     records = metrics.classifier_records()
     assert set(records) == set(metrics.CLASSIFIER_NAMES)
-    for name, record in records.items():
+    for record in records.values():
         path = metrics.CLASSIFIER_DIR / record["file"]
         assert path.exists() and path.stat().st_size < 1_000_000
         assert 10_000 <= record["parameters"] == metrics.build_reference_classifier().count_params() <= 100_000
@@ -291,6 +290,7 @@ def test_train_classifier_learns_an_easy_task_and_checks_labels():
         metrics.train_classifier(images, labels.astype(float), num_classes=2)
 
 
+@pytest.mark.slow
 def test_train_classifier_prints_nothing_under_op_determinism(capfd):
     # Keras' array input logged a TensorFlow C++ error line here ("NodeDef mentions attribute
     # use_unbounded_threadpool ..."): harmless, and nothing a learner could act on.
@@ -301,6 +301,7 @@ def test_train_classifier_prints_nothing_under_op_determinism(capfd):
     assert "NodeDef" not in captured.err and "Warning" not in captured.err, captured.err
 
 
+@pytest.mark.slow
 def test_gan_train_ratio_is_one_for_real_data_and_low_for_wrong_labels():
     images, labels = _bars(256, seed=0)
     test_images, test_labels = _bars(100, seed=1)

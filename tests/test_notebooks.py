@@ -26,6 +26,7 @@ def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS][:1] == ["01_intuition.ipynb"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_smoke_run(notebook, tmp_path, capfd):
     output = tmp_path / notebook.name
@@ -71,6 +72,7 @@ def _pytest_nbval(notebook_dir):
         capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stored, passes", [("2\n", True), ("3\n", False)])
 def test_nbval_goes_red_when_a_checked_output_changes(tmp_path, stored, passes):
     nb = nbformat.v4.new_notebook()

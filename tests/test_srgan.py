@@ -38,9 +38,9 @@ def test_generator_output_is_scale_times_input_of_any_size(scale):
     low_res = np.random.default_rng(0).uniform(-1, 1, (2, 7, 9, 3)).astype(np.float32)
     assert generator(low_res).shape == (2, 7 * scale, 9 * scale, 3)
     assert srgan.super_resolve(generator, low_res[0]).shape == (7 * scale, 9 * scale, 3)
-    pixel_shuffles = [l for l in generator.layers if isinstance(l, srgan.PixelShuffle)]
+    pixel_shuffles = [layer for layer in generator.layers if isinstance(layer, srgan.PixelShuffle)]
     assert len(pixel_shuffles) == {2: 1, 4: 2}[scale]
-    adds = [l for l in generator.layers if isinstance(l, keras.layers.Add)]
+    adds = [layer for layer in generator.layers if isinstance(layer, keras.layers.Add)]
     assert len(adds) == 2 + 1  # one per residual block, plus the long skip
 
 
@@ -70,7 +70,7 @@ def test_pixel_shuffle_puts_channels_into_blocks_and_round_trips(tmp_path):
 
 def test_discriminator_is_the_papers_strided_stack():
     discriminator = srgan.build_discriminator((32, 48, 3), filters=4, dense_units=16)
-    convolutions = [l for l in discriminator.layers if isinstance(l, keras.layers.Conv2D)]
+    convolutions = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
     assert [c.strides[0] for c in convolutions] == [1, 2, 1, 2, 1, 2, 1, 2]
     assert [c.filters for c in convolutions] == [4, 4, 8, 8, 16, 16, 32, 32]
     assert discriminator.get_layer("features_7").output.shape == (None, 2, 3, 32)
@@ -106,6 +106,7 @@ def test_pretraining_stage_is_plain_fit_on_pixel_mse():
     np.testing.assert_allclose(float(srgan.psnr(high_res, super_res)), expected, rtol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content_loss", ["pixel+features", "pixel"])
 def test_tiny_srgan_fit_changes_both_networks(content_loss):
     keras.utils.set_random_seed(0)
