@@ -1,6 +1,7 @@
 """Evidence for the notebooks' floors: each default run over several seeds and both numeric paths.
 
     python benchmarks/floors.py run 03 --seeds 0 1 2 --onednn 0 1   # 6 runs of notebook 03
+    python benchmarks/floors.py record 03                            # the run make course just made
     python benchmarks/floors.py report                               # every floor: worst run, margin
     python benchmarks/floors.py report --markdown                    # the README's table
 
@@ -94,6 +95,27 @@ def command_run(args):
             print(f"  {record['status']} in {record['minutes']:.1f} min -> {path.relative_to(ROOT)}", flush=True)
 
 
+def command_record(args):
+    """Record the run ``make course`` (or ``build_course.py``) made: seed 0, the default numeric path."""
+    notebook = notebook_path(args.notebook)
+    results_file = ROOT / "build" / "results" / f"{notebook.stem}.json"
+    if not results_file.exists():
+        raise SystemExit(f"No {results_file.relative_to(ROOT)}: run `make course` (or build_course.py "
+                         f"{args.notebook}) first.")
+    results = json.loads(results_file.read_text())
+    onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", args.onednn)
+    record = {"notebook": notebook.stem, "seed": results.get("seed", 0), "onednn": onednn,
+              "date": date.today().isoformat(), "parameters": {}, "machine": machine.summary(),
+              "status": "passed" if all(c["held"] for c in results.get("checks", {}).get("floors", {}).values())
+              else "failed: below a floor", "minutes": None, "source": "build/results (make course)",
+              "checks": results.pop("checks", None),
+              "results": {k: v for k, v in results.items() if isinstance(v, (int, float, str))}}
+    path = record_path(notebook.stem, record["seed"], onednn)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"{notebook.stem}: recorded {results_file.relative_to(ROOT)} -> {path.relative_to(ROOT)}")
+
+
 def load_records(prefixes=()) -> dict:
     """``{notebook stem: [record, ...]}`` for every run recorded under benchmarks/results/floors/."""
     records = {}
@@ -184,6 +206,12 @@ def main(argv=None):
                      help="values of TF_ENABLE_ONEDNN_OPTS")
     run.add_argument("--parameters", help="further papermill parameters as JSON (not the default run)")
     run.set_defaults(handler=command_run)
+    record = commands.add_parser("record", help="record the run make course made (build/results)")
+    record.add_argument("notebook", help="the notebook's number, e.g. 03")
+    record.add_argument("--onednn", default="0", choices=["0", "1"],
+                        help="the numeric path it ran on, when TF_ENABLE_ONEDNN_OPTS is not set "
+                             "(0: this AMD box's default)")
+    record.set_defaults(handler=command_record)
     report = commands.add_parser("report", help="each floor's worst run and margin")
     report.add_argument("prefixes", nargs="*", help="only notebooks whose name starts so")
     report.add_argument("--markdown", action="store_true", help="a Markdown table")

@@ -303,21 +303,26 @@ class GAN(keras.Model):
         raise an error saying what was expected and what came, instead of training on them.
         """
         if isinstance(x, tf.data.Dataset):
-            first = next(iter(x.take(1)), None)
-            if first is None:
-                raise ValueError("The dataset is empty: expected at least one batch.")
-            self.check_data(_to_numpy(first))
             callbacks = list(kwargs.pop("callbacks", None) or [])
             epochs = getattr(x, "ganlib_epochs", None)  # ganlib.data.load: order of (seed, epoch)
             if epochs is not None:
                 callbacks.append(_TellEpoch(epochs))
-            x = _checked(x, self.check_data)
             kwargs.setdefault("shuffle", False)  # a Dataset shuffles itself; Keras would warn
-            return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+            return super().fit(self._checked_dataset(x), y, *args, callbacks=callbacks, **kwargs)
         if x is None or len(x) == 0:
             raise ValueError("Expected training images, got none (empty array or None).")
         self.check_data(_to_numpy(x if y is None else (x, y)))
         return super().fit(x, y, *args, **kwargs)
+
+    def _checked_dataset(self, dataset):
+        """``dataset`` checked batch by batch; its first batch checked now. Kept for the next ``fit``."""
+        if getattr(self, "_last_checked", (None,))[0] is not dataset:
+            first = next(iter(dataset.take(1)), None)
+            if first is None:
+                raise ValueError("The dataset is empty: expected at least one batch.")
+            self.check_data(_to_numpy(first))
+            self._last_checked = (dataset, _checked(dataset, self.check_data))
+        return self._last_checked[1]
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Nothing to build: the networks come built, compile builds the optimizers and the

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+import floors  # noqa: E402
 import throughput  # noqa: E402
 import time_to_quality  # noqa: E402
 
@@ -160,3 +161,26 @@ def test_bad_arguments_are_refused_with_a_clear_message(module, argv, message, c
         module.parse_args(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+# floors.py
+
+def test_floors_reads_the_floors_a_notebook_asserts():
+    assert floors.asserted_floors("03_vanilla_gan")["classes_hit"] == ">= 10"
+    assert floors.asserted_floors("03_vanilla_gan", preset="smoke") == {}
+
+
+def test_floors_report_finds_each_floors_worst_run_and_margin(monkeypatch, tmp_path):
+    runs = [(1, "0", 0.42, 10), (1, "1", 0.61, 10), (2, "0", 0.50, 9)]
+    for seed, onednn, fd, classes in runs:
+        path = tmp_path / "03_vanilla_gan" / f"seed{seed}_onednn{onednn}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps({"seed": seed, "onednn": onednn, "status": "passed",
+                                    "results": {"fd_vs_pca_gmm": fd, "classes_hit": classes}}))
+    monkeypatch.setattr(floors, "RESULTS", tmp_path)
+    monkeypatch.setattr(floors, "asserted_floors", lambda stem: {"fd_vs_pca_gmm": "<= 0.8", "classes_hit": ">= 10"})
+    rows = {row["measure"]: row for row in floors.summarise(floors.load_records())}
+    assert rows["fd_vs_pca_gmm"]["worst"] == 0.61 and rows["fd_vs_pca_gmm"]["worst_run"] == "seed 1, oneDNN 1"
+    assert rows["fd_vs_pca_gmm"]["margin"] == pytest.approx(0.19)
+    assert rows["classes_hit"]["worst"] == 9 and rows["classes_hit"]["margin"] == -1  # broken by seed 2
+    assert rows["classes_hit"]["runs"] == 3 and rows["classes_hit"]["onednn"] == ["0", "1"]

@@ -11,10 +11,10 @@ import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from conftest import IMAGE_SHAPE, LATENT_DIM, make_gan  # noqa: E402
 from keras import layers  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from conftest import IMAGE_SHAPE, LATENT_DIM, make_gan
 from ganlib import callbacks, data, losses  # noqa: E402
 from ganlib.callbacks import HealthMonitor, SampleGrid, image_grid  # noqa: E402
 from ganlib.plotting import plot_history  # noqa: E402

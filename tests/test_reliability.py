@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import IMAGE_SHAPE, LATENT_DIM, make_gan
 from ganlib import data, utils
 from ganlib.gan import GAN, build_mlp_discriminator, build_mlp_generator
 
 ROOT = Path(__file__).resolve().parent.parent
-from conftest import IMAGE_SHAPE, LATENT_DIM, make_gan  # noqa: E402
 
 
 def snapshot(gan):
