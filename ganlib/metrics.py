@@ -602,6 +602,23 @@ class Evaluator:
             metrics["label_accuracy"] = label_accuracy(logits, np.asarray(labels)[:self.sample_size])
         return metrics
 
+    def nearest_training_images(self, images, count: int = 3):
+        """The training images nearest to each of ``images`` in the classifier's features.
+
+        What the memorisation check looks at: a sample whose nearest training image is much
+        nearer than the second nearest (``d1 / d2 < COPY_RATIO``) counts as a copy.
+
+        Returns:
+            ``(nearest, ratios)``: ``(n, count, 28, 28, 1)`` training images, nearest first, and
+            each sample's ``d1 / d2``.
+        """
+        checks.integer("count", count, minimum=2)
+        features = classifier_outputs(self.classifier, check_images(images))["features"]
+        squared = _squared_distances(features, self.train_features)
+        order = np.argsort(squared, axis=1)[:, :count]
+        distances = np.sqrt(np.take_along_axis(squared, order[:, :2], axis=1))
+        return self.train.images[order], distances[:, 0] / np.maximum(distances[:, 1], 1e-12)
+
     def per_class(self, images, labels, count: int = 500) -> dict:
         """FD, precision, recall and label accuracy of each class on its own.
 

@@ -378,3 +378,14 @@ def test_images_in_zero_to_one_are_flagged_by_the_metrics():
     images = data.load_arrays("fashion_mnist", "test", source="subset").images[:50]
     with pytest.warns(UserWarning, match=r"look scaled to \[0, 1\]"):
         metrics.check_images((images + 1) / 2)
+
+
+def test_nearest_training_images_find_a_copy_and_its_ratio():
+    evaluator = metrics.Evaluator("mnist", source="subset")
+    copies = evaluator.train.images[[5, 17]]
+    nearest, ratios = evaluator.nearest_training_images(copies, count=3)
+    assert nearest.shape == (2, 3, 28, 28, 1)
+    np.testing.assert_array_equal(nearest[:, 0], copies)  # each image's nearest is itself
+    assert np.all(ratios < metrics.COPY_RATIO)  # d1 = 0: a copy
+    fresh, fresh_ratios = evaluator.nearest_training_images(evaluator.test.images[:2], count=2)
+    assert np.all(fresh_ratios > 0)

@@ -101,3 +101,16 @@ def test_progress_bar_redraws_are_stored_as_jupyter_shows_them():
     build_course.tidy_streams(nb)
     assert [(o.name, o.text) for o in cell.outputs] == [
         ("stdout", "start\ntraining: 100%| 9/9\n"), ("stderr", "a warning\n"), ("stdout", "trained in 3 s\n")]
+
+
+# The introductory articles are "the introductory articles", not "the seeds" (a learner reads seed as the
+# random seed); no slide label or development word in the text a learner reads.
+LEARNER_TEXT_FORBIDDEN = re.compile(r"\bthe seeds\b|\bseeds'|\bas in the seeds\b|Speaker notes\.|\bissue\b", re.I)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_markdown_speaks_to_learners(notebook):
+    cells = nbformat.read(notebook, as_version=4).cells
+    found = [(index, match.group(0)) for index, cell in enumerate(cells) if cell.cell_type == "markdown"
+             for match in LEARNER_TEXT_FORBIDDEN.finditer(cell.source)]
+    assert not found, f"cells (index, words): {found}"
