@@ -42,7 +42,8 @@ VENDOR_PARTS = ("reveal.js", "mathjax")  # the folders of vendor/ a deck loads
 
 # nbconvert's reveal template with its CDN blocks replaced by the local copies in vendor/.
 # reveal.js and its notes plugin are UMD bundles, so plain <script> tags replace require.js;
-# the scrolling of tall slides is nbconvert's, without jQuery; MathJax 3 has its own config.
+# MathJax 3 has its own config. A slide taller or wider than the deck's 960 x 700 is shrunk to fit
+# (CSS zoom) when it is shown, once its math is typeset: nothing scrolls, nothing runs off the edge.
 OFFLINE_TEMPLATE = r"""
 {%- extends 'reveal/index.html.j2' -%}
 
@@ -55,6 +56,11 @@ OFFLINE_TEMPLATE = r"""
 html.print-pdf .reveal .slides .pdf-page:last-of-type { page-break-after: avoid; }
 /* the theme writes headings in capitals; math in a heading keeps its case (\log, not LOG) */
 .reveal mjx-container { text-transform: none; }
+/* code and printed tables keep their lines; a slide too wide for them is shrunk instead */
+.reveal pre { white-space: pre; overflow: visible !important; box-shadow: none; }
+.reveal .jp-OutputArea, .reveal .jp-OutputArea-child, .reveal .jp-OutputArea-output, .reveal .jp-RenderedText,
+.reveal .jp-RenderedHTMLCommon, .reveal .jp-Cell-outputWrapper, .reveal .jp-InputArea,
+.reveal .jp-InputArea-editor { overflow: visible; }
 </style>
 {%- endblock html_head_css -%}
 
@@ -90,21 +96,36 @@ Reveal.initialize({
   height: {{ resources.reveal.height | default('700', true) }}
 });
 
-function setScrollingSlide() {
-  if ({{ resources.reveal.scroll | json_dumps }} !== true) {
+function fitSlide(slide) {
+  if (!slide || document.documentElement.classList.contains("print-pdf")) {
     return;
   }
-  var tallest = document.querySelector(".reveal").offsetHeight * 0.95;
-  document.querySelectorAll("section.present section").forEach(function (section) {
-    if (section.offsetHeight > tallest) {
-      section.style.height = "calc(95vh)";
-      section.style.overflowY = "scroll";
-      section.style.marginTop = "20px";
+  var config = Reveal.getConfig();
+  function needed() {  // the zoom at which the slide's content fits, measured at the current zoom
+    var widest = slide.scrollWidth;
+    slide.querySelectorAll("pre, table, img, mjx-container, .jp-OutputArea-output, .jp-RenderedHTMLCommon")
+      .forEach(function (element) { widest = Math.max(widest, element.scrollWidth); });
+    return Math.min(1, config.width / widest, config.height / slide.scrollHeight);
+  }
+  var zoom = 1;
+  slide.style.zoom = 1;
+  for (var step = 0; step < 6; step++) {  // text reflows under zoom, so shrink until it fits
+    var fits = needed();
+    if (fits >= zoom - 0.001) {
+      break;
     }
-  });
+    zoom = Math.min(fits, zoom * 0.99);
+    slide.style.zoom = zoom;
+  }
+  Reveal.layout();
 }
-Reveal.on("ready", setScrollingSlide);
-Reveal.on("slidechanged", setScrollingSlide);
+function fitCurrentSlide() { fitSlide(Reveal.getCurrentSlide()); }
+Reveal.on("ready", fitCurrentSlide);
+Reveal.on("slidechanged", fitCurrentSlide);
+window.addEventListener("load", fitCurrentSlide);
+if (window.MathJax && MathJax.startup) {
+  MathJax.startup.promise.then(fitCurrentSlide);
+}
 </script>
 {% endblock footer_js %}
 """
@@ -124,15 +145,21 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--host-resolver-rules=MAP * ~NOTFOUND")
 
 
+SLIDE_CODE_TAG = "slide-code"  # a code cell whose code teaches: shown on slides; others show their output only
+
+
 class OfflineSlidesPreprocessor(Preprocessor):
-    """Keeps slides free of network loads and of papermill's machinery.
+    """Keeps slides free of network loads, of papermill's machinery and of code that does not teach.
 
     Remote markdown images (such as the Colab badge) become their alt text, as a link when
     the image was one, and papermill's injected-parameters cell is skipped like the
-    parameters cell it follows.
+    parameters cell it follows. A code cell shows its code on a slide only when tagged
+    ``slide-code``; the others show their output alone.
     """
 
     def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and SLIDE_CODE_TAG not in cell.metadata.get("tags", []):
+            cell.metadata.setdefault("transient", {})["remove_source"] = True
         if cell.cell_type == "markdown":
             source = LINKED_REMOTE_IMAGE.sub(r"[\1](\2)", cell.source)
             source = REMOTE_IMAGE.sub(r"\1", source)
@@ -149,8 +176,10 @@ def make_exporter() -> SlidesExporter:
         template_file="offline_slides.html.j2",
         reveal_url_prefix="vendor/reveal.js",
         reveal_theme="white",  # the themes that load Google Fonts would need the network
-        reveal_scroll=True,
+        reveal_scroll=False,  # tall slides are shrunk to fit (fitSlide), not scrolled
         embed_images=True,  # local markdown images travel inside the deck
+        exclude_input_prompt=True,  # no "In [17]:" on a slide
+        exclude_output_prompt=True,
     )
     return exporter
 
@@ -347,6 +376,42 @@ SLIDE_REPORT = r"""(() => {
           untypeset_math: /\$\$|\\\(/.test(slide.innerText),
           box: [box.left, box.top, box.right, box.bottom]};
 })()"""
+
+
+# Every slide, shown one after the other: does it stay inside the deck's box, with nothing scrolled away?
+OVERFLOWS = r"""(async () => {
+  const found = [];
+  Reveal.configure({transition: "none", backgroundTransition: "none"});  // measure slides at rest
+  const box = document.querySelector(".reveal .slides").getBoundingClientRect();
+  for (const [h, column] of Reveal.getHorizontalSlides().entries()) {
+    const vertical = column.querySelectorAll(":scope > section");
+    for (let v = 0; v < Math.max(1, vertical.length); v++) {
+      Reveal.slide(h, v);
+      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const slide = Reveal.getCurrentSlide(), rect = slide.getBoundingClientRect();
+      const hidden = Array.from(slide.querySelectorAll("*")).filter(element =>
+        !element.closest("mjx-assistive-mml") &&  // MathJax's copy for screen readers, hidden on purpose
+        ["auto", "scroll", "hidden"].includes(getComputedStyle(element).overflowX) &&
+        (element.scrollWidth > element.clientWidth + 2 || element.scrollHeight > element.clientHeight + 2));
+      if (rect.bottom > box.bottom + 2 || rect.right > box.right + 2 || rect.top < box.top - 2 ||
+          rect.left < box.left - 2 || hidden.length) {
+        found.push({h: h, v: v, text: slide.innerText.trim().slice(0, 60), hidden: hidden.length,
+                    overflow: [rect.bottom - box.bottom, rect.right - box.right]});
+      }
+    }
+  }
+  return found;
+})()"""
+
+
+def overflowing_slides(deck: Path, size=(1280, 800), browser=None) -> list:
+    """The slides of ``deck`` that run past the slide's box or hide content behind a scroll bar."""
+    with (contextlib.nullcontext(browser) if browser else HeadlessChromium()) as browser:
+        page = browser.open(Path(deck).resolve().as_uri(), size)
+        browser.wait_until(page, DECK_READY)
+        found = browser.evaluate(page, OVERFLOWS, timeout=300)
+        browser.close(page)
+        return found
 
 
 def screenshot(deck: Path, image: Path, slide: int = 0, size=(1280, 800), browser=None) -> dict:

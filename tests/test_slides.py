@@ -42,7 +42,7 @@ def write_notebook(path, second_slide="## The value function\n\n$$\\min_G \\max_
         cell("code", 'preset = "SKIPPED_PARAMETER"', "skip", tags=["parameters"]),
         cell("code", 'preset = "INJECTED_PARAMETER"', "-", tags=["injected-parameters"]),
         cell("markdown", "Speaker note: SAY_HELLO", "notes"),
-        cell("code", "print(1 + 1)", "fragment"),
+        cell("code", "print(1 + 1)", "fragment", tags=["slide-code"]),
         cell("markdown", "## Third\nmore", "subslide"),
     ]
     nbformat.write(nb, path)
@@ -159,3 +159,24 @@ def test_pdf_has_one_page_per_slide(deck, browser, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page\b", data)) == 3  # title, value function, third
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_slide_of_a_course_deck_overflows(notebook, tmp_path, browser):
+    deck = export_slides.export(notebook, tmp_path)
+    assert export_slides.overflowing_slides(deck, browser=browser) == []
+
+
+def test_only_code_that_teaches_is_shown_on_slides(tmp_path):
+    notebook = write_notebook(tmp_path / "01_code.ipynb")
+    nb = nbformat.read(notebook, as_version=4)
+    taught, plumbing = nbformat.v4.new_code_cell("def teach():\n    return 42"), nbformat.v4.new_code_cell("setup_plumbing()")
+    taught.metadata.update(tags=["slide-code"], slideshow={"slide_type": "-"})
+    plumbing.metadata.update(slideshow={"slide_type": "-"})
+    nb.cells += [taught, plumbing]
+    nbformat.write(nb, notebook)
+    html = export_slides.export(notebook, tmp_path / "slides").read_text()
+    assert "teach" in html and "setup_plumbing" not in html
+    assert "In&nbsp;[" not in html and "In [" not in html, "no input prompts on slides"
