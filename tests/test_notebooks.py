@@ -27,11 +27,13 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("solutions", [False, True], ids=["stubs", "solutions"])
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_smoke_run(notebook, tmp_path, capfd):
+def test_notebook_smoke_run(notebook, solutions, tmp_path, capfd):
     output = tmp_path / notebook.name
     before = set(notebook.parent.iterdir())
-    build_course.run(notebook, output, parameters={"preset": "smoke", "build_dir": str(tmp_path)})
+    build_course.run(notebook, output, parameters={"preset": "smoke", "build_dir": str(tmp_path),
+                                                   "solutions": solutions})
     assert set(notebook.parent.iterdir()) == before, "the run left files in notebooks/"
     # ipykernel warns about unencrypted TCP unless the kernel runs over local sockets
     assert "Kernel is running over TCP" not in capfd.readouterr().err
@@ -39,6 +41,14 @@ def test_notebook_smoke_run(notebook, tmp_path, capfd):
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
+    # The "your turn" checks: one line each, all passed with the solutions, all "not yet" with a hint without.
+    checks = [line for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs
+              if output.output_type == "stream" for line in output.text.splitlines() if line.startswith("check ")]
+    assert checks, "every notebook has at least one checked 'your turn' cell"
+    if solutions:
+        assert all(line.endswith(": passed") for line in checks), checks
+    else:
+        assert all(re.fullmatch(r"check [^:]+: not yet - \S.{10,}", line) for line in checks), checks
     results = json.loads((tmp_path / "results" / f"{notebook.stem}.json").read_text())
     assert results, "the notebook saved no numbers"
     for path in (tmp_path / "models").glob(f"{notebook.stem}*.keras"):

@@ -1,0 +1,78 @@
+"""ganlib.exercises: every check passes the worked solution and gives a specific hint otherwise."""
+
+import numpy as np
+import pytest
+
+import ganlib
+from ganlib import exercises
+
+
+def lines(capsys):
+    return capsys.readouterr().out.splitlines()
+
+
+CHECKS = [("01_intuition", ["discriminator_gradients"], exercises.check_discriminator_gradients, ()),
+          ("02_loss_math", ["discriminator_loss"], exercises.check_loss, ("discriminator",)),
+          ("02_loss_math", ["generator_loss"], exercises.check_loss, ("generator",)),
+          ("03_vanilla_gan", ["MyGAN"], exercises.check_train_step, ()),
+          ("04_dcgan", ["transposed_size"], exercises.check_transposed_size, ()),
+          ("05_conditional_gan", ["join_noise_and_label"], exercises.check_label_conditioning, ()),
+          ("06_srgan", ["psnr_on_y"], exercises.check_psnr_y, ()),
+          ("07_lapgan", ["build", "reconstruct"], exercises.check_pyramid, ())]
+
+
+@pytest.mark.parametrize("notebook, names, check, extra", CHECKS, ids=[c[0] + ":" + c[1][0] for c in CHECKS])
+def test_each_solution_passes_and_each_stub_gets_a_hint(notebook, names, check, extra, capsys):
+    solutions = [exercises.solution(notebook, name) for name in names]
+    assert check(*solutions, *extra) is True
+    stubs = [lambda *arguments: None for _ in names]
+    if notebook == "03_vanilla_gan":
+        class Stub(ganlib.GAN):
+            def train_step(self, data):
+                return None
+        stubs = [Stub]
+    assert check(*stubs, *extra) is False
+    passed, not_yet = lines(capsys)
+    assert passed.endswith(": passed") and passed.startswith("check ")
+    assert ": not yet - " in not_yet and len(not_yet.split(" - ", 1)[1]) > 15
+
+
+def test_a_failing_function_is_reported_not_raised(capsys):
+    def broken(real, fake, weights, bias):
+        return 1 / 0
+
+    assert exercises.check_discriminator_gradients(broken) is False
+    assert lines(capsys) == ["check discriminator gradients: not yet - it raised ZeroDivisionError: division by zero"]
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (lambda real, fake: np.mean(np.logaddexp(0.0, -real)), "the fake logits' term is missing"),
+    (lambda real, fake: np.mean(np.log(1 / (1 + np.exp(-real)))) * -1 + np.mean(np.log(1 - 1 / (1 + np.exp(-fake)))) * -1,
+     "a logit of 50 gives inf or nan"),
+    (lambda real, fake: -(np.mean(np.logaddexp(0.0, -real)) + np.mean(np.logaddexp(0.0, fake))), "the sign is flipped"),
+])
+def test_common_loss_mistakes_get_their_own_hint(mistake, hint, capsys):
+    with np.errstate(all="ignore"):
+        assert exercises.check_loss(mistake, "discriminator") is False
+    assert hint in lines(capsys)[0]
+
+
+def test_a_discriminator_step_that_uses_the_generator_loss_is_told(capsys):
+    import tensorflow as tf
+
+    class WrongLoss(ganlib.GAN):
+        def train_step(self, real_images):
+            fake = self.generator(self.sample_noise(16), training=True)
+            with tf.GradientTape() as tape:
+                d_loss = self.g_loss_fn(self.discriminator(fake, training=True))  # the generator's loss
+            self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, self.discriminator.trainable_weights),
+                                                 self.discriminator.trainable_weights))
+            return {"d_loss": d_loss, "g_loss": d_loss}
+
+    assert exercises.check_train_step(WrongLoss) is False
+    assert "the discriminator's update differs" in lines(capsys)[0]
+
+
+def test_a_missing_solution_says_where_solutions_live():
+    with pytest.raises(AttributeError, match="has no solution named 'nothing'"):
+        exercises.solution("01_intuition", "nothing")
