@@ -67,6 +67,7 @@ def run(notebook: Path, output: Path, parameters=None, cwd=NOTEBOOKS, kernel_log
     writing the executed notebook with its error to ``output``.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    os.environ.setdefault("GANLIB_STATIC_WIDGETS", "1")  # no widget front end: ganlib.widgets draws figures
     manager = type("KernelManager", (LocalKernelManager,), {"kernel_log": kernel_log})
     start = time.perf_counter()
     try:

@@ -142,7 +142,7 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-extensions", "--disable-default-apps", "--disable-dev-shm-usage",
                   "--no-default-browser-check", "--hide-scrollbars", "--mute-audio",
-                  "--host-resolver-rules=MAP * ~NOTFOUND")
+                  "--host-resolver-rules=MAP * ~NOTFOUND")  # offline: no host name resolves
 
 
 SLIDE_CODE_TAG = "slide-code"  # a code cell whose code teaches: shown on slides; others show their output only
@@ -244,8 +244,10 @@ class HeadlessChromium:
         ...     browser.wait_until(page, "Reveal.isReady()")
     """
 
-    def __init__(self, timeout: float = 60):
+    def __init__(self, timeout: float = 60, local_server: bool = False):
         self.timeout = timeout
+        self.flags = [flag + ", EXCLUDE 127.0.0.1" if local_server and flag.startswith("--host-resolver-rules")
+                      else flag for flag in CHROMIUM_FLAGS]  # local_server: pages from 127.0.0.1 load
         self.requests = {}
         self._targets = {}
         self._next_id = 0
@@ -267,7 +269,7 @@ class HeadlessChromium:
             os.dup2(writes, 4)
 
         self._process = subprocess.Popen(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile.name}",
+            [chromium, *self.flags, f"--user-data-dir={self._profile.name}",
              "--remote-debugging-pipe", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             close_fds=False, preexec_fn=give_pipes_fds_3_and_4)

@@ -20,6 +20,7 @@ def test_environment_yml_has_the_same_pins_as_requirements():
     assert environment == requirements
     assert requirements["tensorflow-cpu"].startswith("2.21") and requirements["keras"].startswith("3.")
     assert "importlib_resources" in requirements and "nbval" in requirements and "papermill" in requirements
+    assert "ipywidgets" in requirements  # the notebooks' interactive views (ganlib.widgets)
 
 
 def test_ci_runs_the_readme_test_command():

@@ -127,7 +127,10 @@ class Kernel:
         while reply is None or not idle:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the kernel did not finish within {CELL_TIMEOUT} s:\n{code[:300]}")
-            message = json.loads(self.socket.recv())
+            frame = self.socket.recv()
+            if isinstance(frame, bytes):  # a message with binary buffers (a widget's image): not ours to read
+                continue
+            message = json.loads(frame)
             if message.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind = message["msg_type"]
