@@ -75,7 +75,7 @@ def expectation(x, log_density, values):
 
 
 def virtual_training_criterion(x, log_p_data, log_p_generator):
-    """C(G) = max_D V(G, D) = E_data[log D*(x)] + E_g[log(1 - D*(x))] (Eq. 4 and 5).
+    """C(G) = max_D V(D, G) = E_data[log D*(x)] + E_g[log(1 - D*(x))] (Eq. 4 and 5).
 
     Equal to ``-log 4 + 2 * JSD(p_data || p_g)`` (Theorem 1, Eq. 6); its minimum
     ``-log 4`` is reached exactly when the two densities are equal.
