@@ -289,7 +289,8 @@ class SRGAN(GAN):
         **kwargs: ``d_steps``, ``gp_weight`` and the rest of ``GAN``'s arguments.
 
     Example:
-        >>> model = SRGAN(srgan.build_generator(scale=4), srgan.build_discriminator((48, 48, 3)))
+        >>> model = SRGAN(srgan.build_generator(scale=4, num_blocks=2, filters=16),  # small, for the example
+        ...               srgan.build_discriminator((48, 48, 3), filters=16, dense_units=64))
         >>> model.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4))
         >>> pairs = ganlib.data.load("sr_photos", crop_size=48, num_crops=32, batch_size=16)
         >>> history = model.fit(pairs, epochs=1, verbose=0)
