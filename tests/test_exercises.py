@@ -1,5 +1,8 @@
 """ganlib.exercises: every check passes the worked solution and gives a specific hint otherwise."""
 
+import re
+
+import keras
 import numpy as np
 import pytest
 
@@ -76,3 +79,41 @@ def test_a_discriminator_step_that_uses_the_generator_loss_is_told(capsys):
 def test_a_missing_solution_says_where_solutions_live():
     with pytest.raises(AttributeError, match="has no solution named 'nothing'"):
         exercises.solution("01_intuition", "nothing")
+
+
+def worked_exercises():
+    """(notebook, name) of every exercise_<K> function in solutions/."""
+    found = []
+    for path in sorted(exercises.SOLUTIONS.glob("[0-9][0-9]_*.py")):
+        found += [(path.stem, name) for name in re.findall(r"(?m)^def (exercise_\d+)\(", path.read_text())]
+    return found
+
+
+def test_every_notebooks_exercises_have_worked_solutions():
+    notebooks = {notebook for notebook, _ in worked_exercises()}
+    assert notebooks == {path.stem for path in exercises.SOLUTIONS.glob("[0-9][0-9]_*.py")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook, name", worked_exercises(), ids=lambda value: value)
+def test_each_worked_exercise_runs_and_reports_its_numbers(notebook, name, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # some write figures or models under build/
+    keras.utils.set_random_seed(0)
+    numbers = exercises.solution(notebook, name)(quick=True)
+    assert isinstance(numbers, dict) and numbers, "a worked solution returns the numbers it measured"
+    assert capsys.readouterr().out.strip(), "and prints them"
+
+
+@pytest.mark.parametrize("path", sorted(exercises.SOLUTIONS.parent.glob("notebooks/[0-9][0-9]_*.ipynb")),
+                         ids=lambda path: path.stem)
+def test_every_exercise_says_what_to_expect_and_names_a_solution_that_exists(path):
+    import nbformat
+
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    answers = [source for source in cells if source.startswith("**Expected:**")]
+    assert answers, "the exercises' answers: **Expected:** ..., **Hint:** ..., Worked solution: ..."
+    defined = {name for notebook, name in worked_exercises() if notebook == path.stem}
+    for answer in answers:
+        assert "**Hint:**" in answer, answer[:80]
+        named = re.findall(rf"Worked solution: `solutions/{path.stem}\.py`, `(exercise_\d+)`", answer)
+        assert named and set(named) <= defined, (answer[-160:], sorted(defined))
