@@ -28,6 +28,19 @@ from ganlib import conditional_gan, dcgan, lapgan, srgan  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
+def _op_determinism_stays_in_its_test():
+    # ganlib.utils.seed_everything turns TensorFlow's op determinism on for the whole process,
+    # and Keras then silently drops jit_compile=True: a test that seeds must not change the
+    # tests that run after it.
+    from tensorflow.python.framework import config
+
+    enabled = config.is_op_determinism_enabled()
+    yield
+    if config.is_op_determinism_enabled() != enabled:
+        (config.enable_op_determinism if enabled else config.disable_op_determinism)()
+
+
+@pytest.fixture(autouse=True)
 def _doctest_names(request, tmp_path, monkeypatch):
     if type(request.node).__name__ != "DoctestItem":
         return

@@ -13,7 +13,9 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy and TensorFlow once, and make TensorFlow ops deterministic.
 
     The same seed on the same machine then gives the same losses and samples.
-    Op determinism costs a little speed on CPU and more on GPU.
+    Op determinism costs a little speed on CPU and more on GPU, and Keras then ignores
+    ``compile(jit_compile=True)`` (it warns "Model doesn't support jit_compile=True"): pass
+    ``deterministic=False`` to train with XLA. The setting lasts for the whole process.
     """
     keras.utils.set_random_seed(seed)
     if deterministic:

@@ -80,6 +80,10 @@ def test_dataset_of_images_and_labels_trains_like_images_only(faces):
 
 @pytest.mark.slow
 def test_jit_compile(faces):
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    # Keras drops jit_compile under op determinism; the root conftest resets it after every test
+    assert not is_op_determinism_enabled(), "a test that ran before this one left op determinism on"
     gan = make_gan(compile_kwargs={"jit_compile": True})
     before = weights_of(gan)
     history = gan.fit(faces, batch_size=16, epochs=1, verbose=0)
