@@ -40,7 +40,7 @@ from keras import layers
 from scipy import ndimage
 from tqdm import tqdm
 
-from ganlib import checks, data
+from ganlib import checks, data, utils
 
 CLASSIFIER_DIR = Path(__file__).resolve().parent / "classifiers"
 RECORDS_FILE = CLASSIFIER_DIR / "records.json"
@@ -722,7 +722,7 @@ class Evaluator:
         _LADDER_CACHE[memory_key] = ladder
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(dict(key=key, ladder=ladder), indent=1) + "\n")
+            utils.write_atomically(path, json.dumps(dict(key=key, ladder=ladder), indent=1) + "\n")
         return ladder
 
     def results_table(self, model_metrics: dict, model_name: str = "model") -> str:

@@ -43,11 +43,30 @@ def save_run(build_dir, stem: str, results: dict, generator=None) -> dict:
     build_dir = Path(build_dir)
     clean = {key: _plain(value) for key, value in results.items()}
     (build_dir / "results").mkdir(parents=True, exist_ok=True)
-    (build_dir / "results" / f"{stem}.json").write_text(json.dumps(clean, indent=2) + "\n")
+    write_atomically(build_dir / "results" / f"{stem}.json", json.dumps(clean, indent=2) + "\n")
     if generator is not None:
         (build_dir / "models").mkdir(parents=True, exist_ok=True)
-        generator.save(build_dir / "models" / f"{stem}_generator.keras")
+        write_atomically(build_dir / "models" / f"{stem}_generator.keras", generator.save)
     return clean
+
+
+def write_atomically(path, content) -> None:
+    """Write ``path`` so that a reader sees the old file or the whole new one, never a part.
+
+    ``content`` is text, or a function that writes a given path (e.g. ``model.save``). Two
+    notebooks run at once (two Jupyter tabs, or ``pytest -n 2``) share ``build/``: notebook 07
+    reads the generator notebook 04 saves, and 04, 05 and 07 share a cached ladder.
+    """
+    path = Path(path)
+    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+    try:
+        if callable(content):
+            content(partial)
+        else:
+            partial.write_text(content)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _plain(value):

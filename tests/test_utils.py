@@ -61,3 +61,21 @@ def test_malformed_bounds_are_refused(bound, message):
 def test_an_unmeasured_name_is_refused():
     with pytest.raises(ValueError, match="No measured value named 'precision'; the results have: fd, recall"):
         utils.check_run(RESULTS, goals={"precision": ">= 0.5"})
+
+
+def test_write_atomically_replaces_whole_files_and_leaves_no_part_behind(tmp_path):
+    path = tmp_path / "results" / "03.json"
+    path.parent.mkdir()
+    utils.write_atomically(path, '{"fd": 1}\n')
+    assert path.read_text() == '{"fd": 1}\n'
+
+    def writer_that_dies(partial):
+        partial.write_text('{"fd": ')  # half written, as when a save is interrupted
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        utils.write_atomically(path, writer_that_dies)
+    assert path.read_text() == '{"fd": 1}\n', "a reader still sees the whole old file"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["03.json"]
+    utils.write_atomically(path, lambda partial: partial.write_text('{"fd": 2}\n'))
+    assert json.loads(path.read_text()) == {"fd": 2}
