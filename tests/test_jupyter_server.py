@@ -4,6 +4,7 @@ one runs there, cell by cell, on the kernel named in its metadata, over the kern
 The server listens on 127.0.0.1 only, with a token, and is always shut down.
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -48,45 +49,52 @@ def free_port():
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
+def jupyter_lab(folder, home, extra_arguments=(), environment=None):
+    """Run `jupyter lab` on ``folder`` (127.0.0.1, a free port, a token; config and runtime in
+    ``home``) until it answers, yield it as a ``Server``, and shut it and its kernels down."""
+    port, token = free_port(), secrets.token_hex(16)
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "1", "JUPYTER_CONFIG_DIR": str(home / "config"),
+                   "JUPYTER_RUNTIME_DIR": str(home / "runtime"), **(environment or {})}
+    with open(home / "server.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", str(folder), "--no-browser", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+             "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
+             f"--LabApp.workspaces_dir={home / 'workspaces'}", *extra_arguments,
+             *(["--allow-root"] if os.geteuid() == 0 else [])],
+            cwd=folder, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        running = Server(port, token, process)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"jupyter lab did not start:\n{(home / 'server.log').read_text()[-3000:]}")
+                try:
+                    running.request("GET", "/api/status", timeout=2)
+                    break
+                except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    time.sleep(0.3)
+            yield running
+        finally:
+            try:
+                running.request("POST", "/api/shutdown", timeout=10)  # also shuts its kernels down
+                process.wait(timeout=20)
+            except Exception:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not NOTEBOOKS:
         pytest.skip("no course notebook yet")
-    home = tmp_path_factory.mktemp("jupyter")
-    port, token = free_port(), secrets.token_hex(16)
-    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="1", JUPYTER_CONFIG_DIR=str(home / "config"),
-                       JUPYTER_RUNTIME_DIR=str(home / "runtime"))
-    log = open(home / "server.log", "w")  # noqa: SIM115 - the server writes to it until the fixture ends
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "notebooks/", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
-         f"--LabApp.workspaces_dir={home / 'workspaces'}", *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=ROOT, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    running = Server(port, token, process)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter lab did not start:\n{(home / 'server.log').read_text()[-3000:]}")
-            try:
-                running.request("GET", "/api/status", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.3)
+    with jupyter_lab(ROOT / "notebooks", tmp_path_factory.mktemp("jupyter")) as running:
         yield running
-    finally:
-        try:
-            running.request("POST", "/api/shutdown", timeout=10)  # also shuts its kernels down
-            process.wait(timeout=20)
-        except Exception:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
 
 
 def test_lab_page_is_served(server):
