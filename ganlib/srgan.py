@@ -181,11 +181,13 @@ def build_discriminator(image_shape=(96, 96, 3), filters: int = 32, dense_units:
     return keras.Model(images, logits, name=name)
 
 
+@keras.saving.register_keras_serializable(package="ganlib")
 def pixel_mse(high_res, super_res):
     """Pixel content loss ``mean((HR - SR)^2)`` (the paper's Eq. 4, SRGAN-MSE)."""
     return ops.mean(ops.square(high_res - super_res))
 
 
+@keras.saving.register_keras_serializable(package="ganlib")
 def psnr(high_res, super_res):
     """PSNR in dB of a batch of [-1, 1] RGB images, ``10 log10(1 / MSE)`` in [0, 1] units.
 
