@@ -142,10 +142,19 @@ def check_loss(function, kind: str) -> bool:
 # 03 · Algorithm 1 -------------------------------------------------------------------------------
 
 def _tiny_networks():
+    """Two small MLPs with the same weights every call, from a seed of their own.
+
+    Not ``keras.utils.set_random_seed``: that would reset the notebook's global random state, and
+    every network built after the check would start alike whatever the notebook's ``seed``.
+    """
     from ganlib.gan import build_mlp_discriminator, build_mlp_generator
 
-    keras.utils.set_random_seed(7)
-    return build_mlp_generator(4, (2, 2, 1), (8,)), build_mlp_discriminator((2, 2, 1), (8,))
+    networks = build_mlp_generator(4, (2, 2, 1), (8,)), build_mlp_discriminator((2, 2, 1), (8,))
+    rng = np.random.default_rng(7)
+    for weight in networks[0].trainable_weights + networks[1].trainable_weights:
+        scale = 1 / np.sqrt(weight.shape[0]) if len(weight.shape) == 2 else 0.1  # kernels; biases
+        weight.assign(rng.normal(0.0, scale, weight.shape).astype(weight.dtype))
+    return networks
 
 
 def _one_step(model_class):

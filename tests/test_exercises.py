@@ -76,6 +76,19 @@ def test_a_discriminator_step_that_uses_the_generator_loss_is_told(capsys):
     assert "the discriminator's update differs" in lines(capsys)[0]
 
 
+def test_the_train_step_check_leaves_the_notebooks_random_state_to_its_seed(capsys):
+    # Networks built after the check must still start from the notebook's own seed: the check
+    # once called keras.utils.set_random_seed(7), and every seed of notebook 03 then built its
+    # ring networks alike.
+    draws = {}
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        assert exercises.check_train_step(ganlib.GAN) is True
+        draws[seed] = (float(keras.random.normal(())), float(np.random.rand()))
+    assert draws[1][0] != draws[2][0] and draws[1][1] != draws[2][1]
+    capsys.readouterr()
+
+
 def test_a_missing_solution_says_where_solutions_live():
     with pytest.raises(AttributeError, match="has no solution named 'nothing'"):
         exercises.solution("01_intuition", "nothing")
