@@ -151,9 +151,9 @@ def _tiny_networks():
 
     networks = build_mlp_generator(4, (2, 2, 1), (8,)), build_mlp_discriminator((2, 2, 1), (8,))
     rng = np.random.default_rng(7)
-    for weight in networks[0].trainable_weights + networks[1].trainable_weights:
-        scale = 1 / np.sqrt(weight.shape[0]) if len(weight.shape) == 2 else 0.1  # kernels; biases
-        weight.assign(rng.normal(0.0, scale, weight.shape).astype(weight.dtype))
+    for weight in networks[0].weights + networks[1].weights:
+        if len(weight.shape) == 2:  # the dense kernels, the only weights that start random
+            weight.assign(rng.normal(0.0, 1 / np.sqrt(weight.shape[0]), weight.shape).astype(weight.dtype))
     return networks
 
 
