@@ -10,6 +10,7 @@ from ganlib import (
     losses,
     metrics,
     photos,
+    r3gan,
     srgan,
     theory,
     utils,
@@ -20,6 +21,6 @@ from ganlib.gan import GAN, build_mlp_discriminator, build_mlp_generator
 from ganlib.srgan import SRGAN
 
 __all__ = ["GAN", "ConditionalGAN", "SRGAN", "build_mlp_discriminator", "build_mlp_generator",
-           "callbacks", "checks", "data", "dcgan", "exercises", "lapgan", "losses", "metrics", "photos", "srgan",
-           "theory", "utils", "widgets"]
+           "callbacks", "checks", "data", "dcgan", "exercises", "lapgan", "losses", "metrics", "photos",
+           "r3gan", "srgan", "theory", "utils", "widgets"]
 __version__ = "0.1.0"

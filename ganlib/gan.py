@@ -111,7 +111,15 @@ class GAN(keras.Model):
         discriminator: model mapping images to logits ``(batch, 1)`` (no sigmoid).
         latent_dim: length of the noise vector.
         d_steps: discriminator updates per generator update (k >= 1).
-        gp_weight: weight of the gradient penalty on the discriminator (0 disables it).
+        gp_weight: weight of WGAN-GP's gradient penalty on the discriminator (0 disables it).
+        r1_weight: gamma of the zero-centred penalty R1 on real images (Mescheder et al. 2018):
+            D's loss gains ``r1_weight / 2 * mean(||grad_x D(x)||^2)``; 0 disables it.
+        r2_weight: the same penalty on generated images, R2.
+        average_momentum: if given (e.g. 0.999), the model keeps ``average_generator``, an
+            exponential moving average of the generator's weights updated after every
+            generator step, and ``generate`` samples from it (Karras et al. 2018; Yazici
+            et al. 2019). Early steps average with ``min(momentum, (1 + t) / (10 + t))``
+            after t updates, so the random initial weights are forgotten quickly.
         seed: seed of the noise sampler.
 
     Example:
@@ -124,7 +132,8 @@ class GAN(keras.Model):
     adversarial_weight = 1.0  # the weight of the adversarial term in the generator's loss
 
     def __init__(self, generator, discriminator, latent_dim: int | None, d_steps: int = 1,
-                 gp_weight: float = 0.0, seed=None, **kwargs):
+                 gp_weight: float = 0.0, r1_weight: float = 0.0, r2_weight: float = 0.0,
+                 average_momentum: float | None = None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -132,6 +141,18 @@ class GAN(keras.Model):
         self.latent_dim = None if latent_dim is None else checks.integer("latent_dim", latent_dim)
         self.d_steps = checks.integer("d_steps", d_steps)
         self.gp_weight = checks.number("gp_weight", gp_weight)
+        self.r1_weight = checks.number("r1_weight", r1_weight)
+        self.r2_weight = checks.number("r2_weight", r2_weight)
+        self.average_generator = None
+        if average_momentum is not None:
+            if not 0 < average_momentum < 1:
+                raise ValueError(f"average_momentum must be in (0, 1), e.g. 0.999, got {average_momentum!r}.")
+            self.average_momentum = float(average_momentum)
+            self.average_generator = keras.models.clone_model(generator)
+            self.average_generator.set_weights(generator.get_weights())
+            self.average_generator.trainable = False
+            self.average_updates = self.add_weight(shape=(), initializer="zeros", dtype="int64",
+                                                   trainable=False, name="average_updates")
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in METRIC_NAMES + tuple(self.extra_metric_names)}
@@ -146,7 +167,8 @@ class GAN(keras.Model):
             d_optimizer: optimizer of the discriminator (an instance, or a name such as ``"adam"``).
             g_optimizer: optimizer of the generator; a second instance, not the same object.
             d_loss_fn: ``f(real_logits, fake_logits) -> scalar``.
-            g_loss_fn: ``f(fake_logits) -> scalar``.
+            g_loss_fn: ``f(fake_logits) -> scalar``, or ``f(fake_logits, real_logits)`` when the
+                function's attribute ``takes_real_logits`` is true (``losses.relativistic_generator_loss``).
             **kwargs: passed to ``keras.Model.compile`` (e.g. ``jit_compile``,
                 ``steps_per_execution``).
         """
@@ -186,11 +208,16 @@ class GAN(keras.Model):
         start = replica.replica_id_in_sync_group * batch_size
         return noise[start:start + batch_size]
 
+    @property
+    def sampler(self):
+        """The network to sample from: the weight average when the model keeps one, else the generator."""
+        return self.generator if self.average_generator is None else self.average_generator
+
     def generate(self, num_images: int = None, noise=None):
-        """Generated images as a NumPy array, from ``noise`` or ``num_images`` fresh draws."""
+        """Generated images as a NumPy array, from ``noise`` or ``num_images`` fresh draws (``sampler``)."""
         if noise is None:
             noise = self.sample_noise(checks.integer("num_images", num_images))
-        return ops.convert_to_numpy(self.generator(noise, training=False))
+        return ops.convert_to_numpy(self.sampler(noise, training=False))
 
     # Algorithm 1, the one training step of every model -----------------------------------
 
@@ -205,20 +232,30 @@ class GAN(keras.Model):
                 fake_logits, fake_extra = self.discriminate(fake_images, condition)
                 d_loss = self.d_loss_fn(real_logits, fake_logits)
                 d_loss += self.discriminator_terms(real_extra, fake_extra, condition)
+
+                def critic(images, training=True):
+                    return self.discriminate(images, condition)[0]
                 if self.gp_weight > 0:
-                    def critic(images, training=True):
-                        return self.discriminate(images, condition)[0]
                     d_loss += self.gp_weight * losses.gradient_penalty(
                         critic, real_images, fake_images, self.seed_generator)
+                if self.r1_weight > 0:
+                    d_loss += self.r1_weight / 2 * losses.zero_centred_penalty(critic, real_images)
+                if self.r2_weight > 0:
+                    d_loss += self.r2_weight / 2 * losses.zero_centred_penalty(critic, fake_images)
             self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator)
 
         with tf.GradientTape() as tape:
             generated = self.generator(self.generator_inputs(batch_size, condition), training=True)
             generated_logits, generated_extra = self.discriminate(generated, condition)
-            adversarial_loss = self.g_loss_fn(generated_logits)
+            if getattr(self.g_loss_fn, "takes_real_logits", False):  # the relativistic pair
+                adversarial_loss = self.g_loss_fn(generated_logits, self.discriminate(real_images, condition)[0])
+            else:
+                adversarial_loss = self.g_loss_fn(generated_logits)
             terms = self.generator_terms(real_images, generated, generated_extra, condition)
             g_loss = sum(terms.values(), self.adversarial_weight * adversarial_loss)
         self.apply_update(self.g_optimizer, tape, g_loss, self.generator)
+        if self.average_generator is not None:
+            self.update_average()
 
         correct = ops.concatenate([ops.cast(real_logits > 0, "float32"),
                                    ops.cast(fake_logits < 0, "float32")], axis=0)
@@ -232,6 +269,20 @@ class GAN(keras.Model):
         if _across_workers():  # Keras 3 averages these over workers along axis 0, so give them one
             results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
         return results
+
+    def update_average(self):
+        """Move ``average_generator``'s weights toward the generator's: a <- m a + (1 - m) w.
+
+        Trainable weights are averaged; the others (batch norm's moving statistics) copied.
+        """
+        updates = ops.cast(self.average_updates, "float32")
+        momentum = ops.minimum(self.average_momentum, (1.0 + updates) / (10.0 + updates))
+        for average, weight in zip(self.average_generator.weights, self.generator.weights):
+            if weight.trainable:
+                average.assign(momentum * average + (1.0 - momentum) * weight)
+            else:
+                average.assign(weight)
+        self.average_updates.assign_add(1)
 
     def apply_update(self, optimizer, tape, loss, network):
         """One optimizer step on ``network``'s trainable weights, down the gradient of ``loss``.
@@ -333,18 +384,25 @@ class GAN(keras.Model):
     # Saving -------------------------------------------------------------------------------
 
     def save_own_variables(self, store):
-        # Keras saves weights and optimizer state but not random number generators; their
-        # state makes a resumed run draw the same noise (and dropout masks) as an unbroken one.
-        for index, state in enumerate(self._random_states()):
-            store[f"random_state_{index}"] = state
+        # Keras saves the networks' weights and optimizer state but not random number
+        # generators; their state makes a resumed run draw the same noise (and dropout masks)
+        # as an unbroken one. The weight average's update count sets its warm-up.
+        for name, state in self._own_states().items():
+            store[name] = state
 
     def load_own_variables(self, store):
-        states = self._random_states()
-        if len(store.keys()) != len(states):
-            raise ValueError(f"Expected {len(states)} random-generator states in the weights "
-                             f"file, got {len(store.keys())}; was it saved from another model?")
-        for index, state in enumerate(states):
-            state.assign(store[f"random_state_{index}"])
+        states = self._own_states()
+        if sorted(store.keys()) != sorted(states):
+            raise ValueError(f"Expected the states {sorted(states)} in the weights file, got "
+                             f"{sorted(store.keys())}; was it saved from another model?")
+        for name, state in states.items():
+            state.assign(store[name])
+
+    def _own_states(self):
+        states = {f"random_state_{index}": state for index, state in enumerate(self._random_states())}
+        if self.average_generator is not None:
+            states["average_updates"] = self.average_updates
+        return states
 
     def _random_states(self):
         weights = {id(weight) for weight in self.weights}

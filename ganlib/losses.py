@@ -5,8 +5,9 @@ Writing the losses in terms of ``softplus`` keeps them finite for logits of any
 size: ``-log(sigmoid(x)) = softplus(-x)`` and ``-log(1 - sigmoid(x)) = softplus(x)``.
 
 The least-squares, Wasserstein and hinge losses read the same raw outputs as scores
-(no sigmoid). ``PAIRS`` names every (discriminator loss, generator loss) pair, ready for
-``GAN.compile(d_optimizer, g_optimizer, *PAIRS["hinge"])``.
+(no sigmoid). The relativistic pair compares each real image's logit with one fake's, so
+its generator loss also takes the real logits. ``PAIRS`` names every (discriminator loss,
+generator loss) pair, ready for ``GAN.compile(d_optimizer, g_optimizer, *PAIRS["hinge"])``.
 """
 
 import keras
@@ -131,10 +132,65 @@ def hinge_generator_loss(fake_logits):
     return -ops.mean(fake_logits)
 
 
+def relativistic_discriminator_loss(real_logits, fake_logits):
+    """Relativistic pairing loss of the discriminator, RpGAN (Jolicoeur-Martineau 2019).
+
+    ``mean(softplus(-(real - fake)))`` = ``mean(-log sigmoid(real_i - fake_i))``: the i-th real
+    image is paired with the i-th fake, and D is asked only that the real one score higher.
+    Unlike the classic loss, D cannot win by separating all real images from all fakes at
+    once; every fake has to be pushed past its own partner. With zero-centred gradient
+    penalties (``zero_centred_penalty``) it is the loss of R3GAN (Huang et al. 2024).
+    ``ln 2`` when the two scores are equal.
+    """
+    return ops.mean(ops.softplus(fake_logits - real_logits))
+
+
+def relativistic_generator_loss(fake_logits, real_logits):
+    """Relativistic pairing loss of the generator, RpGAN (Jolicoeur-Martineau 2019).
+
+    ``mean(softplus(-(fake - real)))``: the mirror image of the discriminator's, so the
+    generator too needs D's scores on real images; ``GAN`` passes them because this
+    function's ``takes_real_logits`` is true. ``ln 2`` when the two scores are equal.
+    """
+    return ops.mean(ops.softplus(real_logits - fake_logits))
+
+
+relativistic_generator_loss.takes_real_logits = True
+
+
+def zero_centred_penalty(discriminator, images):
+    """Zero-centred gradient penalty: R1 on real images, R2 on fakes (Mescheder et al. 2018).
+
+    ``mean(||grad_x D(x)||^2)`` over the batch. ``GAN(r1_weight=gamma)`` adds
+    ``gamma / 2`` times this on real images to D's loss, the paper's R1; ``r2_weight`` the
+    same on generated images. Unlike WGAN-GP's penalty it pulls the gradient towards 0,
+    not 1, and only on the data: at the equilibrium D is flat there, and the penalty
+    stops D from overshooting, which is what makes the game converge locally.
+    For a linear D(x) = w . x + b it is ``||w||^2``.
+
+    The gradient of ``sum(D(x))`` is taken, which is each image's own gradient when D treats
+    the images of a batch independently (no batch normalization in training mode).
+
+    Args:
+        discriminator: called as ``discriminator(images, training=True)``, returns logits.
+        images: a batch of images.
+
+    Returns:
+        A scalar tensor.
+    """
+    images = ops.convert_to_tensor(images)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        total = ops.sum(discriminator(images, training=True))
+    gradients = tape.gradient(total, images)
+    return ops.mean(ops.sum(ops.square(gradients), axis=list(range(1, len(gradients.shape)))))
+
+
 PAIRS = {
     "bce": (discriminator_loss, generator_loss),
     "minimax": (discriminator_loss, minimax_generator_loss),
     "lsgan": (lsgan_discriminator_loss, lsgan_generator_loss),
     "wgan": (wasserstein_critic_loss, wasserstein_generator_loss),  # with GAN(gp_weight=10)
     "hinge": (hinge_discriminator_loss, hinge_generator_loss),
+    "relativistic": (relativistic_discriminator_loss, relativistic_generator_loss),  # RpGAN
 }

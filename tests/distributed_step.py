@@ -29,7 +29,7 @@ worker_strategy = tf.distribute.MultiWorkerMirroredStrategy() if mode == "worker
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
-from ganlib import GAN, SRGAN, ConditionalGAN, conditional_gan, data, lapgan, srgan  # noqa: E402
+from ganlib import GAN, SRGAN, ConditionalGAN, conditional_gan, data, lapgan, losses, srgan  # noqa: E402
 from ganlib.gan import build_mlp_discriminator, build_mlp_generator  # noqa: E402
 
 BATCH = 16  # one global batch
@@ -54,6 +54,10 @@ def build(kind):
     if kind == "gan":
         model = GAN(build_mlp_generator(4, (2, 2, 1), (8,)), build_mlp_discriminator((2, 2, 1), (8,)),
                     latent_dim=4, seed=1)
+        batches = data.make_faces2x2(BATCH)
+    elif kind == "modern":  # the relativistic pair (set in one_step), R1, R2 and the weight average
+        model = GAN(build_mlp_generator(4, (2, 2, 1), (8,)), build_mlp_discriminator((2, 2, 1), (8,)),
+                    latent_dim=4, r1_weight=1.0, r2_weight=1.0, average_momentum=0.99, seed=1)
         batches = data.make_faces2x2(BATCH)
     elif kind == "conditional":
         model = ConditionalGAN(conditional_gan.build_mlp_generator(4, 3, (2, 2, 1), (8,)),
@@ -85,7 +89,8 @@ def one_step(kind, strategy):
         model, dataset = build(kind)
         # SGD with momentum: the update is proportional to the gradient (a wrong scale shows),
         # and the momentum slots must be created inside the strategy's scope.
-        model.compile(keras.optimizers.SGD(0.1, momentum=0.9), keras.optimizers.SGD(0.1, momentum=0.9))
+        model.compile(keras.optimizers.SGD(0.1, momentum=0.9), keras.optimizers.SGD(0.1, momentum=0.9),
+                      *(losses.PAIRS["relativistic"] if kind == "modern" else ()))
     before = [w.numpy() for w in model.weights]
     logs = model.fit(dataset, epochs=1, verbose=0).history
     return before, [w.numpy() for w in model.weights], {name: values[0] for name, values in logs.items()}
@@ -103,7 +108,7 @@ def compare(kind, strategy):
 
 if mode == "mirrored":
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    print(json.dumps({kind: compare(kind, strategy) for kind in ("gan", "conditional", "srgan", "lapgan_level")}))
+    print(json.dumps({kind: compare(kind, strategy) for kind in ("gan", "modern", "conditional", "srgan", "lapgan_level")}))
 elif mode in ("single", "worker"):
     strategy = worker_strategy or tf.distribute.get_strategy()
     before, after, logs = one_step(sys.argv[2], strategy)

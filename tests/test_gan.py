@@ -198,3 +198,91 @@ def test_a_bad_batch_later_in_a_dataset_stops_training_with_the_reason(faces):
         gan.fit(batches, epochs=1, verbose=0, callbacks=[counter])
     assert counter.batches == 2, "stopped at the third batch, the bad one"
     assert all(np.isfinite(weight.numpy()).all() for weight in gan.weights), "nothing learned from it"
+
+
+# R3GAN's pieces in the shared step: R1 and R2, the relativistic pair, the generator's weight average.
+
+def linear_discriminator():
+    """D(x) = w . x + b (no hidden layer), whose input gradient is w everywhere."""
+    return build_mlp_discriminator(IMAGE_SHAPE, hidden_units=())
+
+
+@pytest.mark.parametrize("penalty", ["r1_weight", "r2_weight"])
+def test_zero_centred_penalty_adds_gamma_over_2_norm_squared_and_its_gradient_gamma_w(faces, penalty):
+    gamma, rate = 4.0, 0.05
+    runs = {}
+    for weight in (0.0, gamma):
+        keras.utils.set_random_seed(0)
+        gan = GAN(build_mlp_generator(LATENT_DIM, IMAGE_SHAPE, hidden_units=(8,)), linear_discriminator(),
+                  latent_dim=LATENT_DIM, seed=0, **{penalty: weight})
+        gan.compile(keras.optimizers.SGD(rate), keras.optimizers.SGD(rate))
+        kernel = gan.discriminator.get_layer("logit").kernel
+        start = kernel.numpy().copy()
+        logs = gan.fit(faces[:16], batch_size=16, epochs=1, verbose=0).history
+        runs[weight] = (start, kernel.numpy(), logs["d_loss"][0])
+    (start, plain, plain_loss), (same_start, penalised, penalised_loss) = runs[0.0], runs[gamma]
+    np.testing.assert_array_equal(start, same_start)
+    # The penalty is gamma / 2 ||w||^2; plain SGD moves w by -rate * gamma * w more.
+    assert penalised_loss - plain_loss == pytest.approx(gamma / 2 * np.sum(start ** 2), rel=1e-4)
+    np.testing.assert_allclose(penalised - plain, -rate * gamma * start, rtol=1e-4, atol=1e-7)
+
+
+def test_the_relativistic_generator_loss_gets_the_real_logits(faces):
+    seen = []
+
+    def relativistic(fake_logits, real_logits):
+        seen.append((tuple(fake_logits.shape), tuple(real_logits.shape)))
+        return losses.relativistic_generator_loss(fake_logits, real_logits)
+
+    relativistic.takes_real_logits = True
+    gan = make_gan(d_loss_fn=losses.relativistic_discriminator_loss, g_loss_fn=relativistic,
+                   compile_kwargs={"run_eagerly": True})
+    history = gan.fit(faces[:16], batch_size=16, epochs=1, verbose=0)
+    assert seen == [((16, 1), (16, 1))]
+    assert np.isfinite(history.history["g_loss"][0])
+
+
+def test_weight_average_follows_the_generator_with_a_warm_up(faces):
+    gan = make_gan(average_momentum=0.999)
+    generator, average = gan.generator, gan.average_generator
+    assert average is not generator and gan.sampler is average
+    first = weights_of(generator)
+    np.testing.assert_array_equal(np.concatenate([w.ravel() for w in weights_of(average)]),
+                                  np.concatenate([w.ravel() for w in first]))
+    gan.fit(faces[:16], batch_size=16, epochs=1, verbose=0)
+    second = weights_of(generator)
+    # First update: momentum min(0.999, (1 + 0) / (10 + 0)) = 0.1.
+    for old, new, mean in zip(first, second, weights_of(average)):
+        np.testing.assert_allclose(mean, 0.1 * old + 0.9 * new, rtol=1e-5, atol=1e-7)
+    previous = weights_of(average)
+    gan.fit(faces[:16], batch_size=16, epochs=1, verbose=0)
+    momentum = 2.0 / 11.0  # second update: (1 + 1) / (10 + 1)
+    for old, new, mean in zip(previous, weights_of(generator), weights_of(average)):
+        np.testing.assert_allclose(mean, momentum * old + (1 - momentum) * new, rtol=1e-5, atol=1e-7)
+    assert int(gan.average_updates.numpy()) == 2
+    noise = np.random.default_rng(0).normal(size=(4, LATENT_DIM)).astype(np.float32)
+    np.testing.assert_allclose(gan.generate(noise=noise), average(noise, training=False).numpy(), rtol=1e-6)
+    assert not np.allclose(gan.generate(noise=noise), generator(noise, training=False).numpy())
+
+
+def test_weight_average_is_saved_and_restored(faces, tmp_path):
+    gan = make_gan(average_momentum=0.99)
+    gan.fit(faces[:32], batch_size=16, epochs=1, verbose=0)
+    gan.save_weights(tmp_path / "gan.weights.h5")
+    restored = make_gan(average_momentum=0.99)
+    restored.load_weights(tmp_path / "gan.weights.h5")
+    for saved, loaded in zip(weights_of(gan.average_generator), weights_of(restored.average_generator)):
+        np.testing.assert_array_equal(saved, loaded)
+    assert int(restored.average_updates.numpy()) == 2
+
+
+@pytest.mark.parametrize("momentum", [0.0, 1.0, -0.5, 1.5])
+def test_an_impossible_average_momentum_is_refused(momentum):
+    with pytest.raises(ValueError, match=r"average_momentum must be in \(0, 1\)"):
+        make_gan(average_momentum=momentum)
+
+
+def test_weights_without_the_average_do_not_load_into_a_model_with_one(faces, tmp_path):
+    make_gan().save_weights(tmp_path / "plain.weights.h5")
+    with pytest.raises(ValueError, match="Expected the states .*average_updates.* was it saved from another model"):
+        make_gan(average_momentum=0.99).load_weights(tmp_path / "plain.weights.h5")

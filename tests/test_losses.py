@@ -117,7 +117,7 @@ def test_loss_pair_golden_values(name, d_at_zero, g_at_zero, d_expected, g_expec
 def test_pairs_name_every_loss_pair():
     assert losses.PAIRS["bce"] == (losses.discriminator_loss, losses.generator_loss)
     assert losses.PAIRS["minimax"] == (losses.discriminator_loss, losses.minimax_generator_loss)
-    assert set(losses.PAIRS) == {"bce", "minimax", "lsgan", "wgan", "hinge"}
+    assert set(losses.PAIRS) == {"bce", "minimax", "lsgan", "wgan", "hinge", "relativistic"}
 
 
 @pytest.mark.parametrize("name", ["lsgan", "wgan", "hinge"])
@@ -164,3 +164,42 @@ def test_gradient_penalty_draws_one_uniform_eps_per_example():
     assert stats.kstest(eps, "uniform").pvalue > 0.01  # a normal draw would fail this
     assert penalty == pytest.approx(np.mean((eps - 1.0) ** 2), rel=1e-4)
     assert penalty == pytest.approx(1.0 / 3.0, abs=0.02)  # E[(eps - 1)^2] for eps ~ U(0, 1)
+
+
+# The relativistic pairing loss and the zero-centred penalties (R3GAN's loss).
+
+def test_relativistic_pair_at_equal_and_fixed_logits():
+    d_loss_fn, g_loss_fn = losses.PAIRS["relativistic"]
+    assert g_loss_fn.takes_real_logits
+    assert value(d_loss_fn(ZEROS, ZEROS)) == pytest.approx(LN2, abs=1e-7)
+    assert value(g_loss_fn(ZEROS, ZEROS)) == pytest.approx(LN2, abs=1e-7)
+    # Pairs (2, 0.5) and (-1, -3): D pays softplus(fake - real), G softplus(real - fake).
+    d_expected = (softplus(0.5 - 2.0) + softplus(-3.0 + 1.0)) / 2  # (0.201413 + 0.126928) / 2
+    g_expected = (softplus(2.0 - 0.5) + softplus(-1.0 + 3.0)) / 2  # (1.701413 + 2.126928) / 2
+    assert d_expected == pytest.approx(0.164171, abs=1e-6)
+    assert value(d_loss_fn(REAL, FAKE)) == pytest.approx(d_expected, abs=1e-6)
+    assert value(g_loss_fn(FAKE, REAL)) == pytest.approx(g_expected, abs=1e-6)
+    # Only the differences count: shifting every score by the same amount changes nothing.
+    assert value(d_loss_fn(REAL + 5.0, FAKE + 5.0)) == pytest.approx(d_expected, abs=1e-6)
+
+
+def test_zero_centred_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
+    weights = np.zeros((1, 2, 2, 1), dtype=np.float32)
+    weights[0, 0, 0, 0], weights[0, 1, 1, 0] = 3.0 * 0.6, 3.0 * 0.8  # norm 3
+
+    def linear_discriminator(images, training=True):
+        return keras.ops.sum(images * weights, axis=(1, 2, 3)) + 7.0
+
+    images = np.random.default_rng(0).uniform(-1, 1, size=(16, 2, 2, 1)).astype(np.float32)
+    assert value(losses.zero_centred_penalty(linear_discriminator, images)) == pytest.approx(9.0, rel=1e-6)
+
+
+def test_zero_centred_penalty_takes_each_images_own_gradient():
+    # D(x) = ||x||^2 / 2 has gradient x, so the penalty is the mean squared norm of the images.
+    def quadratic_discriminator(images, training=True):
+        return 0.5 * keras.ops.sum(keras.ops.square(images), axis=(1, 2, 3))
+
+    images = np.random.default_rng(1).normal(size=(8, 2, 2, 1)).astype(np.float32)
+    expected = np.mean(np.sum(images ** 2, axis=(1, 2, 3)))
+    assert value(losses.zero_centred_penalty(quadratic_discriminator, tf.constant(images))) == pytest.approx(
+        expected, rel=1e-5)
