@@ -1,12 +1,17 @@
-"""The theory of the original GAN on a line: optimal discriminator, C(G) and the JSD.
+"""The theory of GANs on a line: the optimal discriminator, C(G) and the JSD; the Dirac-GAN.
 
 Goodfellow et al. (2014), Section 4. Densities are given by their logarithms on a grid
 of points ``x`` and integrals are taken with the trapezoid rule. Working with log
 densities keeps everything finite where the densities themselves underflow to 0:
 ``log D*(x) = log p_data(x) - logaddexp(log p_data(x), log p_g(x))``.
+
+The Dirac-GAN (Mescheder, Geiger and Nowozin 2018, Section 2) is the smallest game that
+shows why gradient steps on the 2014 game need not converge: at its one equilibrium the
+discriminator is flat, and what each method does near it is a vector field in two numbers.
 """
 
 import numpy as np
+from scipy.special import expit
 
 
 def gaussian_log_density(x, mean: float = 0.0, std: float = 1.0):
@@ -111,6 +116,117 @@ def jensen_shannon_divergence(x, log_p, log_q):
         kl_p = expectation(x, log_p, log_p - log_mixture)
         kl_q = expectation(x, log_q, log_q - log_mixture)
     return 0.5 * kl_p + 0.5 * kl_q
+
+
+# The Dirac-GAN ---------------------------------------------------------------------------
+
+DIRAC_METHODS = ("gan", "ns-gan", "wgan", "wgan-gp", "r1", "instance-noise")
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)  # E[f(e)], e ~ N(0, 1), by quadrature
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
+
+
+def dirac_gan_field(theta, psi, method: str = "gan", gamma: float = 1.0, noise_std: float = 0.5):
+    """The direction gradient steps move the Dirac-GAN's two parameters (Mescheder et al. 2018).
+
+    The real data are one point, x = 0. The generator has one parameter and makes one
+    point, x = theta. The discriminator is linear, with logit ``D(x) = psi * x``. The only
+    equilibrium is theta = psi = 0: the generator on the data, the discriminator flat.
+    Each network descends its own loss, written as ganlib's losses write it:
+
+    - ``"gan"``: the 2014 minimax game. D's binary cross-entropy
+      ``softplus(-D(0)) + softplus(D(theta))``, and G's ``-softplus(D(theta))``, its negative;
+    - ``"ns-gan"``: the same D, G's non-saturating ``softplus(-D(theta))``;
+    - ``"wgan"``: D's ``D(theta) - D(0)``, G's ``-D(theta)`` (no Lipschitz constraint);
+    - ``"wgan-gp"``: WGAN plus D's gradient penalty ``gamma * (|psi| - 1)^2`` (D's input
+      gradient is psi everywhere, so the interpolation does not matter);
+    - ``"r1"``: the minimax GAN plus D's penalty ``gamma / 2 * psi^2``, R1 at the real point;
+    - ``"instance-noise"``: the minimax GAN with N(0, noise_std^2) noise added to real and fake
+      points alike (Sonderby et al. 2017; Arjovsky and Bottou 2017), expectations by
+      Gauss-Hermite quadrature.
+
+    Args:
+        theta: the generator's point (a number or an array).
+        psi: the discriminator's slope (same shape as theta).
+        method: one of ``DIRAC_METHODS``.
+        gamma: weight of the WGAN-GP or R1 penalty.
+        noise_std: standard deviation of the instance noise.
+
+    Returns:
+        ``(theta_velocity, psi_velocity)``: minus each loss's gradient with respect to the
+        network's own parameter.
+
+    Example:
+        >>> [round(float(v), 4) for v in dirac_gan_field(1.0, 1.0)]  # sigmoid(1), -sigmoid(1)
+        [0.7311, -0.7311]
+    """
+    if method not in DIRAC_METHODS:
+        raise ValueError(f"method must be one of {DIRAC_METHODS}, got {method!r}.")
+    theta, psi = np.asarray(theta, dtype=np.float64), np.asarray(psi, dtype=np.float64)
+    if method in ("wgan", "wgan-gp"):
+        theta_velocity, psi_velocity = psi, -theta
+        if method == "wgan-gp":
+            psi_velocity = psi_velocity - 2.0 * gamma * (np.abs(psi) - 1.0) * np.sign(psi)
+        return theta_velocity, psi_velocity
+    if method == "instance-noise":
+        if not noise_std > 0:
+            raise ValueError(f"noise_std must be positive, got {noise_std!r}.")
+        noise = noise_std * _NODES.reshape((-1,) + (1,) * theta.ndim)
+        fake, real = theta + noise, noise
+        weights = _WEIGHTS.reshape(noise.shape)
+        theta_velocity = np.sum(weights * psi * expit(psi * fake), axis=0)
+        psi_velocity = np.sum(weights * (real * expit(-psi * real) - fake * expit(psi * fake)), axis=0)
+        return theta_velocity, psi_velocity
+    # d/dt softplus(t) = sigmoid(t); D's loss at the real point, softplus(-psi * 0), is constant.
+    theta_velocity = psi * expit((1.0 if method != "ns-gan" else -1.0) * psi * theta)
+    psi_velocity = -theta * expit(psi * theta)
+    if method == "r1":
+        psi_velocity = psi_velocity - gamma * psi
+    return theta_velocity, psi_velocity
+
+
+def dirac_gan_trajectory(method: str = "gan", start=(1.0, 1.0), learning_rate: float = 0.1,
+                         steps: int = 200, alternating: bool = False, **field_options) -> np.ndarray:
+    """Gradient steps on the Dirac-GAN from ``start = (theta, psi)``.
+
+    Simultaneous steps move both parameters along the field at the same point.
+    Alternating steps move the discriminator first and then the generator against the
+    updated discriminator, as Algorithm 1 (and ``ganlib.GAN``) does.
+
+    Returns:
+        An array of shape ``(steps + 1, 2)``: ``(theta, psi)`` after each step, the start first.
+    """
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}.")
+    path = np.empty((int(steps) + 1, 2))
+    theta, psi = path[0] = start
+    for step in range(1, len(path)):
+        theta_velocity, psi_velocity = dirac_gan_field(theta, psi, method, **field_options)
+        psi = psi + learning_rate * psi_velocity
+        if alternating:
+            theta_velocity, _ = dirac_gan_field(theta, psi, method, **field_options)
+        theta = theta + learning_rate * theta_velocity
+        path[step] = theta, psi
+    return path
+
+
+def dirac_gan_eigenvalues(method: str = "gan", **field_options) -> np.ndarray:
+    """Eigenvalues of the field's Jacobian at the equilibrium (0, 0), by central differences.
+
+    Purely imaginary eigenvalues (the classic GAN: +-i/2; WGAN: +-i) mean the continuous
+    dynamics circle the equilibrium forever and simultaneous steps spiral away from it;
+    negative real parts (R1, instance noise) mean small enough steps converge.
+    WGAN-GP has no Jacobian there: its penalty's gradient jumps at psi = 0.
+    """
+    if method == "wgan-gp":
+        raise ValueError("WGAN-GP's field is not differentiable at the equilibrium: its penalty "
+                         "(|psi| - 1)^2 pushes psi towards +-1, away from psi = 0.")
+    step = 1e-5
+    columns = []
+    for offset in ((step, 0.0), (0.0, step)):
+        plus = np.array(dirac_gan_field(offset[0], offset[1], method, **field_options), dtype=np.float64)
+        minus = np.array(dirac_gan_field(-offset[0], -offset[1], method, **field_options), dtype=np.float64)
+        columns.append((plus - minus) / (2 * step))
+    return np.linalg.eigvals(np.stack(columns, axis=1))
 
 
 def _same_shape(first, second):

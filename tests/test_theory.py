@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 from scipy import integrate, stats
@@ -135,3 +137,66 @@ def test_optimal_discriminator_maximises_the_value_function(logit_shift):
     value = (theory.expectation(x, log_p_data, -np.logaddexp(0.0, -logits))
              + theory.expectation(x, log_p_generator, -np.logaddexp(0.0, logits)))
     assert value < theory.virtual_training_criterion(x, log_p_data, log_p_generator)
+
+
+# The Dirac-GAN (Mescheder et al. 2018): the field at known points, eigenvalues, trajectories.
+
+SIGMOID_1 = 1.0 / (1.0 + math.exp(-1.0))  # 0.731059
+
+
+@pytest.mark.parametrize("method, expected", [
+    ("gan", (SIGMOID_1, -SIGMOID_1)),            # G: psi * sigmoid(psi theta); D: -theta * sigmoid(psi theta)
+    ("ns-gan", (1 - SIGMOID_1, -SIGMOID_1)),     # G: psi * sigmoid(-psi theta)
+    ("wgan", (1.0, -1.0)),
+    ("wgan-gp", (1.0, -1.0)),                    # |psi| = 1: the penalty's gradient is 0
+    ("r1", (SIGMOID_1, -SIGMOID_1 - 2.0)),       # gamma = 2: -gamma * psi
+])
+def test_dirac_gan_field_at_theta_psi_1_1(method, expected):
+    velocity = theory.dirac_gan_field(1.0, 1.0, method, gamma=2.0)
+    assert [float(v) for v in velocity] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("method", theory.DIRAC_METHODS)
+def test_dirac_gan_equilibrium_is_a_fixed_point(method):
+    assert [float(v) for v in theory.dirac_gan_field(0.0, 0.0, method)] == [0.0, 0.0]
+
+
+def test_instance_noise_tends_to_the_plain_game_as_the_noise_vanishes():
+    theta, psi = np.array([0.7, -1.2]), np.array([0.4, 2.0])
+    plain = theory.dirac_gan_field(theta, psi, "gan")
+    noisy = theory.dirac_gan_field(theta, psi, "instance-noise", noise_std=1e-4)
+    np.testing.assert_allclose(noisy, plain, atol=1e-6)
+    assert not np.allclose(theory.dirac_gan_field(theta, psi, "instance-noise", noise_std=0.5), plain, atol=1e-2)
+
+
+def test_dirac_gan_eigenvalues_at_the_equilibrium():
+    np.testing.assert_allclose(sorted(theory.dirac_gan_eigenvalues("gan"), key=np.imag), [-0.5j, 0.5j], atol=1e-8)
+    np.testing.assert_allclose(sorted(theory.dirac_gan_eigenvalues("wgan"), key=np.imag), [-1j, 1j], atol=1e-8)
+    # R1 with gamma: J = [[0, 1/2], [-1/2, -gamma]]; gamma = 1 gives a double eigenvalue -1/2.
+    np.testing.assert_allclose(theory.dirac_gan_eigenvalues("r1", gamma=1.0), [-0.5, -0.5], atol=1e-4)
+    assert np.all(theory.dirac_gan_eigenvalues("instance-noise").real < 0)
+    with pytest.raises(ValueError, match="not differentiable at the equilibrium"):
+        theory.dirac_gan_eigenvalues("wgan-gp")
+
+
+def test_dirac_gan_trajectories_diverge_circle_or_converge():
+    def radius(method, alternating, steps=1000):
+        path = theory.dirac_gan_trajectory(method, start=(1.0, 1.0), learning_rate=0.1, steps=steps,
+                                           alternating=alternating)
+        assert path.shape == (steps + 1, 2) and tuple(path[0]) == (1.0, 1.0)
+        return float(np.hypot(*path[-1]))
+
+    start = math.sqrt(2.0)
+    assert radius("gan", alternating=False) > 1.5 * start        # simultaneous steps spiral out
+    assert abs(radius("gan", alternating=True) - start) < 0.1    # alternating steps circle
+    assert radius("wgan", alternating=False) > 5 * start
+    assert radius("wgan-gp", alternating=True) > 1.0             # stuck away from (0, 0)
+    assert radius("r1", alternating=False) < 1e-6                # R1 converges
+    assert radius("instance-noise", alternating=False, steps=2000) < 1e-3
+
+
+def test_dirac_gan_refuses_unknown_methods_and_bad_steps():
+    with pytest.raises(ValueError, match="method must be one of .*got 'wgan-lp'"):
+        theory.dirac_gan_field(1.0, 1.0, "wgan-lp")
+    with pytest.raises(ValueError, match="learning_rate must be positive, got 0"):
+        theory.dirac_gan_trajectory("gan", learning_rate=0)
