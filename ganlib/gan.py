@@ -115,6 +115,8 @@ class GAN(keras.Model):
         r1_weight: gamma of the zero-centred penalty R1 on real images (Mescheder et al. 2018):
             D's loss gains ``r1_weight / 2 * mean(||grad_x D(x)||^2)``; 0 disables it.
         r2_weight: the same penalty on generated images, R2.
+        penalty_every: compute R1 and R2 only on every n-th discriminator update, scaled by n
+            ("lazy regularization", Karras et al. 2020, StyleGAN2); 1 computes them every step.
         average_momentum: if given (e.g. 0.999), the model keeps ``average_generator``, an
             exponential moving average of the generator's weights updated after every
             generator step, and ``generate`` samples from it (Karras et al. 2018; Yazici
@@ -132,7 +134,7 @@ class GAN(keras.Model):
     adversarial_weight = 1.0  # the weight of the adversarial term in the generator's loss
 
     def __init__(self, generator, discriminator, latent_dim: int | None, d_steps: int = 1,
-                 gp_weight: float = 0.0, r1_weight: float = 0.0, r2_weight: float = 0.0,
+                 gp_weight: float = 0.0, r1_weight: float = 0.0, r2_weight: float = 0.0, penalty_every: int = 1,
                  average_momentum: float | None = None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
@@ -143,6 +145,7 @@ class GAN(keras.Model):
         self.gp_weight = checks.number("gp_weight", gp_weight)
         self.r1_weight = checks.number("r1_weight", r1_weight)
         self.r2_weight = checks.number("r2_weight", r2_weight)
+        self.penalty_every = checks.integer("penalty_every", penalty_every)
         self.average_generator = None
         if average_momentum is not None:
             if not 0 < average_momentum < 1:
@@ -238,10 +241,8 @@ class GAN(keras.Model):
                 if self.gp_weight > 0:
                     d_loss += self.gp_weight * losses.gradient_penalty(
                         critic, real_images, fake_images, self.seed_generator)
-                if self.r1_weight > 0:
-                    d_loss += self.r1_weight / 2 * losses.zero_centred_penalty(critic, real_images)
-                if self.r2_weight > 0:
-                    d_loss += self.r2_weight / 2 * losses.zero_centred_penalty(critic, fake_images)
+                if self.r1_weight > 0 or self.r2_weight > 0:
+                    d_loss += self.zero_centred_penalties(critic, real_images, fake_images)
             self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator)
 
         with tf.GradientTape() as tape:
@@ -269,6 +270,20 @@ class GAN(keras.Model):
         if _across_workers():  # Keras 3 averages these over workers along axis 0, so give them one
             results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
         return results
+
+    def zero_centred_penalties(self, critic, real_images, fake_images):
+        """``r1_weight / 2 * R1 + r2_weight / 2 * R2``, on every ``penalty_every``-th D update (times n)."""
+        def penalties():
+            total = 0.0
+            for weight, images in ((self.r1_weight, real_images), (self.r2_weight, fake_images)):
+                if weight > 0:
+                    total += weight / 2 * losses.zero_centred_penalty(critic, images)
+            return total * float(self.penalty_every)
+
+        if self.penalty_every == 1:
+            return penalties()
+        due = ops.equal(self.d_optimizer.iterations % self.penalty_every, 0)
+        return ops.cond(due, penalties, lambda: ops.zeros((), "float32"))
 
     def update_average(self):
         """Move ``average_generator``'s weights toward the generator's: a <- m a + (1 - m) w.

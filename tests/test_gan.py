@@ -202,8 +202,10 @@ def test_a_bad_batch_later_in_a_dataset_stops_training_with_the_reason(faces):
 
 # R3GAN's pieces in the shared step: R1 and R2, the relativistic pair, the generator's weight average.
 
-def linear_discriminator():
+def linear_discriminator(seed=None):
     """D(x) = w . x + b (no hidden layer), whose input gradient is w everywhere."""
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     return build_mlp_discriminator(IMAGE_SHAPE, hidden_units=())
 
 
@@ -286,3 +288,18 @@ def test_weights_without_the_average_do_not_load_into_a_model_with_one(faces, tm
     make_gan().save_weights(tmp_path / "plain.weights.h5")
     with pytest.raises(ValueError, match="Expected the states .*average_updates.* was it saved from another model"):
         make_gan(average_momentum=0.99).load_weights(tmp_path / "plain.weights.h5")
+
+
+def test_lazy_penalty_is_added_every_nth_step_times_n(faces):
+    gamma, every = 4.0, 3
+    # Step size 0: every step sees the same weights, so the losses differ by the penalty alone.
+    plain, lazy = (make_gan(learning_rate=0.0, discriminator=linear_discriminator(seed=5), **options)
+                   for options in ({}, {"r1_weight": gamma, "penalty_every": every}))
+    kernel = lazy.discriminator.get_layer("logit").kernel.numpy()
+    extra = []
+    for _ in range(4):  # one batch per fit: D updates 0, 1, 2, 3
+        losses_of = [gan.fit(faces[:16], batch_size=16, epochs=1, verbose=0).history["d_loss"][0]
+                     for gan in (plain, lazy)]
+        extra.append(losses_of[1] - losses_of[0])
+    penalty = every * gamma / 2 * np.sum(kernel ** 2)
+    assert extra == pytest.approx([penalty, 0.0, 0.0, penalty], rel=1e-4, abs=1e-6)
