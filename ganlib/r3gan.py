@@ -60,14 +60,14 @@ def build_generator(latent_dim: int = 64, image_shape=(28, 28, 1), widths=(64, 3
         latent_dim: length of the noise vector.
         image_shape: ``(height, width, channels)``; height and width divisible by ``2**(len(widths) - 1)``.
         widths: channels of each stage, from the coarsest.
-        blocks: residual blocks per stage.
+        blocks: residual blocks per stage: one number for every stage, or one per stage.
         kernel_size: side of the blocks' convolutions.
         name: name of the model.
 
     Returns:
         A Functional ``keras.Model`` mapping ``(batch, latent_dim)`` to images in [-1, 1].
     """
-    height, width, channels = _check(image_shape, widths, blocks, kernel_size)
+    height, width, channels, stage_blocks = _check(image_shape, widths, blocks, kernel_size)
     checks.integer("latent_dim", latent_dim)
     scale = 2 ** (len(widths) - 1)
     noise = keras.Input((latent_dim,), name="noise")
@@ -77,7 +77,7 @@ def build_generator(latent_dim: int = 64, image_shape=(28, 28, 1), widths=(64, 3
         if stage:
             x = layers.UpSampling2D(interpolation="bilinear", name=f"stage{stage}_upsample")(x)  # [4]
             x = layers.Conv2D(stage_width, 1, name=f"stage{stage}_channels")(x)
-        for block in range(blocks):
+        for block in range(stage_blocks[stage]):
             x = residual_block(x, kernel_size, name=f"stage{stage}_block{block}")
     x = layers.LeakyReLU(LEAKY_SLOPE, name="last_act")(x)
     images = layers.Conv2D(channels, kernel_size, padding="same", activation="tanh", name="image")(x)
@@ -88,7 +88,8 @@ def build_discriminator(image_shape=(28, 28, 1), widths=(16, 32, 64), blocks: in
                         name: str = "discriminator"):
     """Residual discriminator, the generator's mirror: image -> blocks, average pooling x1/2 -> one logit.
 
-    Stage ``i`` has ``widths[i]`` channels and ``blocks`` residual blocks; between stages a
+    A 3x3 convolution turns the image into ``widths[0]`` maps; stage ``i`` has ``widths[i]``
+    channels and ``blocks`` residual blocks; between stages a
     2x2 average pool halves the maps [4] and a 1x1 convolution changes their channels. The
     last maps are flattened into one logit. No normalization anywhere [3], so R1 and R2
     penalise each image's own gradient. Defaults for 28x28: 28x28x16 -> 14x14x32 -> 7x7x64 -> logit.
@@ -96,21 +97,22 @@ def build_discriminator(image_shape=(28, 28, 1), widths=(16, 32, 64), blocks: in
     Args:
         image_shape: ``(height, width, channels)``; height and width divisible by ``2**(len(widths) - 1)``.
         widths: channels of each stage, from the finest.
-        blocks: residual blocks per stage.
-        kernel_size: side of the blocks' convolutions.
+        blocks: residual blocks per stage: one number for every stage, or one per stage.
+        kernel_size: side of the blocks' convolutions and of the first convolution.
         name: name of the model.
 
     Returns:
         A Functional ``keras.Model`` mapping images to logits of shape ``(batch, 1)``.
     """
-    _check(image_shape, widths, blocks, kernel_size)
+    *_, stage_blocks = _check(image_shape, widths, blocks, kernel_size)
     images = keras.Input(tuple(image_shape), name="image")
-    x = layers.Conv2D(widths[0], 1, name="stage0_channels")(images)
+    # A 3x3 stem: a 1x1 one before the first pooling would let D see only the 2x2 averages.
+    x = layers.Conv2D(widths[0], kernel_size, padding="same", name="stage0_channels")(images)
     for stage, stage_width in enumerate(widths):
         if stage:
             x = layers.AveragePooling2D(2, name=f"stage{stage}_downsample")(x)  # [4]
             x = layers.Conv2D(stage_width, 1, name=f"stage{stage}_channels")(x)
-        for block in range(blocks):
+        for block in range(stage_blocks[stage]):
             x = residual_block(x, kernel_size, name=f"stage{stage}_block{block}")
     x = layers.LeakyReLU(LEAKY_SLOPE, name="last_act")(x)
     logits = layers.Dense(1, name="logit")(layers.Flatten(name="flatten")(x))
@@ -155,10 +157,14 @@ def _check(image_shape, widths, blocks, kernel_size):
         raise ValueError(f"Expected widths as a non-empty tuple of channel counts, got {widths!r}.")
     for stage_width in widths:
         checks.integer("Each of widths", stage_width)
-    checks.integer("blocks", blocks, minimum=0)
+    stage_blocks = tuple(blocks) if isinstance(blocks, (tuple, list)) else (blocks,) * len(widths)
+    if len(stage_blocks) != len(widths):
+        raise ValueError(f"Expected one number of blocks per stage ({len(widths)}), got {blocks!r}.")
+    for count in stage_blocks:
+        checks.integer("blocks", count, minimum=0)
     checks.integer("kernel_size", kernel_size)
     scale = 2 ** (len(widths) - 1)
     if height % scale or width % scale:
         raise ValueError(f"Image height and width must be divisible by 2**(len(widths) - 1) = {scale} "
                          f"(one halving between stages), got {height}x{width} with {len(widths)} stages.")
-    return height, width, channels
+    return height, width, channels, stage_blocks

@@ -35,6 +35,12 @@ def test_no_normalization_and_resizing_instead_of_strides():
     assert sum(isinstance(layer, layers.AveragePooling2D) for layer in discriminator.layers) == 2
 
 
+def test_blocks_per_stage():
+    generator = r3gan.build_generator(blocks=(2, 0, 1))
+    names = [layer.name for layer in generator.layers if isinstance(layer, layers.Add)]
+    assert names == ["stage0_block0_add", "stage0_block1_add", "stage2_block0_add"]
+
+
 def test_every_residual_block_starts_as_the_identity():
     generator = r3gan.build_generator(blocks=2)
     noise = np.random.default_rng(1).normal(size=(2, 64)).astype("float32")
@@ -51,6 +57,7 @@ def test_every_residual_block_starts_as_the_identity():
     ({"widths": ()}, "Expected widths as a non-empty tuple"),
     ({"widths": (16, 0)}, "Each of widths must be an integer >= 1, got 0"),
     ({"blocks": -1}, "blocks must be an integer >= 0, got -1"),
+    ({"blocks": (1, 1)}, "Expected one number of blocks per stage \\(3\\), got \\(1, 1\\)"),
     ({"image_shape": (28, 28)}, "Expected an image shape \\(height, width, channels\\)"),
 ])
 def test_impossible_architectures_are_refused(kwargs, message):
