@@ -303,3 +303,40 @@ def check_pyramid(build, reconstruct) -> bool:
         return report(name, "build is right, but reconstruct does not give the images back: go coarse to fine, "
                             "I_k = u(I_k+1) + h_k")
     return report(name)
+
+
+# 08 · the zero-centred gradient penalty ---------------------------------------------------------
+
+def check_zero_centred_penalty(function) -> bool:
+    """``function(discriminator, images) -> mean over the batch of ||grad_x D(x)||^2`` (R1 on real images).
+
+    Compared with ``ganlib.losses.zero_centred_penalty`` on a small nonlinear discriminator, within 1e-4
+    (relative), and on a linear one, whose penalty is its squared weight norm.
+    """
+    import tensorflow as tf
+
+    from ganlib import losses
+
+    name = "zero-centred penalty"
+    _, discriminator = _tiny_networks()
+    images = tf.constant(np.random.default_rng(1).uniform(-1, 1, (16, 2, 2, 1)).astype(np.float32))
+    value, hint = _call(function, discriminator, images)
+    if hint:
+        return report(name, hint)
+    mine = float(np.asarray(keras.ops.convert_to_numpy(value)))
+    expected = float(losses.zero_centred_penalty(discriminator, images))
+    if abs(mine - expected) <= 1e-4 * abs(expected):
+        return report(name)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        total = keras.ops.sum(discriminator(images, training=True))
+    norms = np.sqrt(np.sum(np.square(tape.gradient(total, images).numpy()), axis=(1, 2, 3)))
+    if abs(mine - np.mean((norms - 1) ** 2)) <= 1e-4 * abs(mine):
+        return report(name, "this is WGAN-GP's (||grad|| - 1)^2: R1 pulls the gradient to 0, not to norm 1")
+    if abs(mine - np.mean(norms)) <= 1e-4 * abs(mine):
+        return report(name, "square the norm: R1 is the mean of ||grad_x D(x)||^2")
+    if abs(mine - np.sum(norms ** 2)) <= 1e-4 * abs(mine):
+        return report(name, "take the mean over the batch, not the sum")
+    return report(name, f"you give {mine:.5g}, ganlib {expected:.5g}: watch the images in a tf.GradientTape, "
+                        "take the gradient of sum(D(images)) with respect to them, then the mean over the batch "
+                        "of each image's sum of squares")

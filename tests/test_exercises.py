@@ -130,3 +130,29 @@ def test_every_exercise_says_what_to_expect_and_names_a_solution_that_exists(pat
         assert "**Hint:**" in answer, answer[:80]
         named = re.findall(rf"Worked solution: `solutions/{path.stem}\.py`, `(exercise_\d+)`", answer)
         assert named and set(named) <= defined, (answer[-160:], sorted(defined))
+
+
+def test_the_zero_centred_penalty_check(capsys):
+    import tensorflow as tf
+
+    def r1(discriminator, images):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            total = tf.reduce_sum(discriminator(images, training=True))
+        gradients = tape.gradient(total, images)
+        return tf.reduce_mean(tf.reduce_sum(tf.square(gradients), axis=[1, 2, 3]))
+
+    def wgan_gp_form(discriminator, images):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            total = tf.reduce_sum(discriminator(images, training=True))
+        norms = tf.norm(tf.reshape(tape.gradient(total, images), (images.shape[0], -1)), axis=1)
+        return tf.reduce_mean(tf.square(norms - 1.0))
+
+    assert exercises.check_zero_centred_penalty(r1) is True
+    assert exercises.check_zero_centred_penalty(wgan_gp_form) is False
+    assert exercises.check_zero_centred_penalty(lambda discriminator, images: None) is False
+    passed, gp_hint, stub_hint = lines(capsys)
+    assert passed == "check zero-centred penalty: passed"
+    assert "WGAN-GP's (||grad|| - 1)^2" in gp_hint
+    assert "replace `return None`" in stub_hint
