@@ -17,6 +17,7 @@ BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import floors  # noqa: E402
+import modern_gan  # noqa: E402
 import throughput  # noqa: E402
 import time_to_quality  # noqa: E402
 
@@ -155,12 +156,32 @@ def test_time_to_rung_ratio_or_bound():
      "--steps must be a multiple of --steps-per-execution (4), got 6"),
     (time_to_quality, ["--configs", "course,gpu"], "subset of course, tutorial, got gpu"),
     (time_to_quality, ["--max-minutes", "0"], "--max-minutes must be > 0, got 0.0"),
+    (modern_gan, ["--configs", "dcgan,stylegan"], "subset of dcgan, rpgan, r1, r2, resnet, average, got stylegan"),
+    (modern_gan, ["--g-widths", "64,wide"], "--g-widths expects comma-separated integers, got '64,wide'"),
 ])
 def test_bad_arguments_are_refused_with_a_clear_message(module, argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         module.parse_args(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_modern_gan_script_scores_every_step_of_the_roadmap():
+    report = run_script("modern_gan.py", "--steps", "2", "--eval-at", "1", "--source", "subset",
+                        "--g-widths", "8,4,2", "--d-widths", "2,4,8", "--penalty-every", "2")
+    configs = report["configs"]
+    assert list(configs) == list(modern_gan.ROADMAP)
+    for name, result in configs.items():
+        assert [point["steps"] for point in result["points"]] == [1, 2], name
+        assert result["fd"] > 0 and 0 <= result["precision"] <= 1 and result["cpu_seconds"] > 0, name
+    # The residual networks replace notebook 04's from "resnet" on; the widths are the ones asked for.
+    assert configs["r2"]["parameters"] == configs["dcgan"]["parameters"]
+    assert configs["resnet"]["parameters"] == configs["average"]["parameters"] != configs["r2"]["parameters"]
+    built = modern_gan.build("resnet", modern_gan.parse_args(["--g-widths", "8,4,2", "--d-widths", "2,4,8"]))
+    assert built.generator.count_params() == configs["resnet"]["parameters"]["generator"]
+    assert built.r1_weight == built.r2_weight == 0.1 and built.average_generator is None
+    assert modern_gan.build("average", modern_gan.parse_args([])).average_generator is not None
 
 
 # floors.py
