@@ -255,8 +255,9 @@ class HealthMonitor(keras.callbacks.Callback):
         with tf.GradientTape(persistent=True) as tape:
             fake_images = generator(noise, training=False)
             fake_logits = discriminator(fake_images, training=False)
-            d_loss = self.model.d_loss_fn(discriminator(real_images, training=False), fake_logits)
-            g_loss = self.model.g_loss_fn(fake_logits)
+            real_logits = discriminator(real_images, training=False)
+            d_loss = self.model.d_loss_fn(real_logits, fake_logits)
+            g_loss = self.model.generator_adversarial_loss(fake_logits, lambda: real_logits)
         norms = {name: _global_norm(tape.gradient(loss, network.trainable_weights))
                  for name, loss, network in (("d_grad_norm", d_loss, discriminator),
                                              ("g_grad_norm", g_loss, generator))}

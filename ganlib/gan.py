@@ -75,6 +75,11 @@ class GAN(keras.Model):
     real minibatch for each of the k steps; here the k steps share the batch that
     ``fit()`` delivered (identical for k = 1, the paper's setting).
 
+    Options of the step: WGAN-GP's gradient penalty (``gp_weight``), the zero-centred
+    penalties R1 and R2 (``r1_weight``, ``r2_weight``, lazily with ``penalty_every``), a
+    loss pair that compares each fake with a real image (``losses.PAIRS["relativistic"]``),
+    and a weight-averaged generator to sample from (``average_momentum``).
+
     It is the one training step of every model in ganlib. What differs between models
     is small and sits in four hooks: ``unpack`` (a batch -> real images and their
     *condition*: nothing here, class labels in ``ConditionalGAN``, the upsampled coarser
@@ -248,10 +253,8 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             generated = self.generator(self.generator_inputs(batch_size, condition), training=True)
             generated_logits, generated_extra = self.discriminate(generated, condition)
-            if getattr(self.g_loss_fn, "takes_real_logits", False):  # the relativistic pair
-                adversarial_loss = self.g_loss_fn(generated_logits, self.discriminate(real_images, condition)[0])
-            else:
-                adversarial_loss = self.g_loss_fn(generated_logits)
+            adversarial_loss = self.generator_adversarial_loss(
+                generated_logits, lambda: self.discriminate(real_images, condition)[0])
             terms = self.generator_terms(real_images, generated, generated_extra, condition)
             g_loss = sum(terms.values(), self.adversarial_weight * adversarial_loss)
         self.apply_update(self.g_optimizer, tape, g_loss, self.generator)
@@ -270,6 +273,16 @@ class GAN(keras.Model):
         if _across_workers():  # Keras 3 averages these over workers along axis 0, so give them one
             results = {name: ops.reshape(value, (1,)) for name, value in results.items()}
         return results
+
+    def generator_adversarial_loss(self, fake_logits, real_logits):
+        """``g_loss_fn`` on the fakes' logits, and on the real images' when it pairs them.
+
+        ``real_logits`` is a function that gives them: only a loss whose ``takes_real_logits``
+        is true (the relativistic pair) needs them, and only then is D run on the real images.
+        """
+        if getattr(self.g_loss_fn, "takes_real_logits", False):
+            return self.g_loss_fn(fake_logits, real_logits())
+        return self.g_loss_fn(fake_logits)
 
     def zero_centred_penalties(self, critic, real_images, fake_images):
         """``r1_weight / 2 * R1 + r2_weight / 2 * R2``, on every ``penalty_every``-th D update (times n)."""

@@ -11,6 +11,7 @@ import keras  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -145,6 +146,21 @@ def test_health_monitor_warns_when_the_discriminator_wins(faces, capsys):
     assert "the discriminator wins outright" in capsys.readouterr().out
     assert all(key in history.history for key in ("d_grad_norm", "g_grad_norm"))
     assert all(np.isfinite(history.history["d_grad_norm"]))
+
+
+def test_health_monitor_probes_a_gan_with_the_relativistic_pair(faces):
+    # The relativistic generator loss needs D's real logits too; the probe's gradient norm must see them.
+    gan = make_gan(d_loss_fn=losses.relativistic_discriminator_loss, g_loss_fn=losses.relativistic_generator_loss)
+    monitor = HealthMonitor(faces, convergence_patience=99)
+    history = gan.fit(faces, batch_size=16, epochs=1, verbose=0, callbacks=[monitor])
+    real_logits = gan.discriminator(monitor.real_images, training=False)
+    with tf.GradientTape() as tape:
+        fake_logits = gan.discriminator(gan.generator(monitor.noise, training=False), training=False)
+        loss = losses.relativistic_generator_loss(fake_logits, real_logits)
+    gradients = tape.gradient(loss, gan.generator.trainable_weights)
+    expected = np.sqrt(sum(float(np.sum(np.square(gradient))) for gradient in gradients))
+    assert monitor.probe()["g_grad_norm"] == pytest.approx(expected, rel=1e-5)
+    assert np.isfinite(history.history["g_grad_norm"][0])
 
 
 def test_health_monitor_stops_on_nan_and_says_where(faces, capsys):
