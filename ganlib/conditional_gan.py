@@ -186,7 +186,7 @@ class ConditionalGAN(GAN):
             raise ValueError(f"Expected noise of shape ({len(labels)}, {self.latent_dim}), one row "
                              f"per label, got {tuple(noise.shape)}.")
         inputs = [ops.convert_to_tensor(noise, "float32"), ops.convert_to_tensor(labels)]
-        return ops.convert_to_numpy(self.generator(inputs, training=False))
+        return ops.convert_to_numpy(self.sampler(inputs, training=False))
 
     # GAN.train_step's hooks: the label is the condition; AC-GAN adds a class loss.
 

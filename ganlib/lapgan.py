@@ -218,7 +218,7 @@ class BandGAN(GAN):
             raise ValueError(f"Expected noise of shape ({len(coarse)}, {self.latent_dim}), one row "
                              f"per coarse image, got {tuple(noise.shape)}.")
         inputs = [ops.convert_to_tensor(noise, "float32"), ops.convert_to_tensor(coarse, "float32")]
-        return ops.convert_to_numpy(self.generator(inputs, training=False))
+        return ops.convert_to_numpy(self.sampler(inputs, training=False))
 
     def unpack(self, data):
         return data[0], data[1]  # (bands, coarse): the coarse image is the condition

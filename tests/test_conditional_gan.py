@@ -257,3 +257,15 @@ def test_an_acgan_head_for_another_number_of_classes_is_refused():
     discriminator = conditional_gan.build_acgan_discriminator(SMALL_IMAGE, 5, **CONV)
     with pytest.raises(ValueError, match="class head has 5 outputs but num_classes is 3"):
         ConditionalGAN(generator, discriminator, LATENT_DIM, NUM_CLASSES, classifier_weight=1.0)
+
+
+def test_r1_r2_and_the_weight_average_work_with_labels():
+    model = _compile(_model("mlp", r1_weight=1.0, r2_weight=1.0, average_momentum=0.9))
+    images, labels = _data()
+    history = model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+    assert all(np.isfinite(values[0]) for values in history.history.values())
+    noise = np.random.default_rng(0).normal(size=(6, LATENT_DIM)).astype("float32")
+    classes = np.arange(6) % NUM_CLASSES
+    averaged = model.average_generator([noise, classes], training=False).numpy()
+    np.testing.assert_allclose(model.generate(classes, noise=noise), averaged, rtol=1e-6)
+    assert not np.allclose(averaged, model.generator([noise, classes], training=False).numpy())
