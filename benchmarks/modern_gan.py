@@ -85,6 +85,31 @@ def run(config, args, evaluator):
     return result
 
 
+def penalty_cost(args, rounds=3, steps=40):
+    """CPU milliseconds per step of the last configuration with R1 and R2 every step and every
+    ``args.penalty_every``-th step (lazy), and with no penalty: the models take turns, A B C, B C A, ..."""
+    config = args.configs[-1]
+    data = ganlib.data.load("fashion_mnist", batch_size=args.batch_size, seed=args.seed, drop_remainder=True,
+                            source=args.source).repeat()
+    variants = {"every step": dict(penalty_every=1), f"every {args.penalty_every} steps": {},
+                "no penalty": dict(gamma=0.0)}
+    models = {}
+    for name, change in variants.items():
+        ganlib.utils.seed_everything(args.seed)
+        models[name] = build(config, argparse.Namespace(**{**vars(args), **change}))
+        models[name].fit(data, epochs=1, steps_per_epoch=steps // 4, verbose=0)  # trace, warm up
+    spent = {name: [] for name in models}
+    names = list(models)
+    for round_ in range(rounds):
+        for name in names[round_ % len(names):] + names[:round_ % len(names)]:
+            start = time.process_time()
+            models[name].fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
+            spent[name].append(1000 * (time.process_time() - start) / steps)
+    return {"config": config, "steps_per_round": steps,
+            "cpu_ms_per_step": {name: round(sorted(values)[len(values) // 2], 1) for name, values in spent.items()},
+            "cpu_ms_per_step_all": {name: [round(value, 1) for value in values] for name, values in spent.items()}}
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--configs", default=",".join(ROADMAP), help=f"comma-separated subset of {ROADMAP}")
@@ -103,6 +128,9 @@ def parse_args(argv=None):
     parser.add_argument("--source", choices=("auto", "full", "subset"), default="auto")
     parser.add_argument("--cache-dir", default=str(ROOT / "build"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--penalty-cost", action="store_true",
+                        help="instead of training: CPU ms per step of the last configuration with R1 and R2 "
+                             "every step, every --penalty-every steps, and none, side by side")
     args = parser.parse_args(argv)
 
     def numbers(text, name):
@@ -129,12 +157,15 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    report = {"machine": machine.summary(), "arguments": {key: value for key, value in vars(args).items()}}
-    evaluator = ganlib.metrics.Evaluator("fashion_mnist", source=args.source, seed=args.seed,
-                                         cache_dir=args.cache_dir)
-    report["evaluation"] = {"extractor": evaluator.extractor, "sample_size": evaluator.sample_size,
-                            "data": evaluator.train.source}
-    report["configs"] = {config: run(config, args, evaluator) for config in args.configs}
+    report = {"machine": machine.summary(), "arguments": dict(vars(args))}
+    if args.penalty_cost:
+        report["penalty_cost"] = penalty_cost(args)
+    else:
+        evaluator = ganlib.metrics.Evaluator("fashion_mnist", source=args.source, seed=args.seed,
+                                             cache_dir=args.cache_dir)
+        report["evaluation"] = {"extractor": evaluator.extractor, "sample_size": evaluator.sample_size,
+                                "data": evaluator.train.source}
+        report["configs"] = {config: run(config, args, evaluator) for config in args.configs}
     report["machine"]["load_average_1_5_15_min_at_end"] = machine.load()
     json.dump(report, sys.stdout, indent=1)
     print()

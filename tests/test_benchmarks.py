@@ -184,6 +184,16 @@ def test_modern_gan_script_scores_every_step_of_the_roadmap():
     assert modern_gan.build("average", modern_gan.parse_args([])).average_generator is not None
 
 
+@pytest.mark.slow
+def test_modern_gan_script_times_the_penalties_side_by_side():
+    report = run_script("modern_gan.py", "--penalty-cost", "--configs", "r2", "--penalty-every", "4",
+                        "--source", "subset")
+    cost = report["penalty_cost"]
+    assert cost["config"] == "r2"
+    assert set(cost["cpu_ms_per_step"]) == {"every step", "every 4 steps", "no penalty"}
+    assert all(len(values) == 3 and min(values) > 0 for values in cost["cpu_ms_per_step_all"].values())
+
+
 # floors.py
 
 def test_floors_reads_the_floors_a_notebook_asserts():
