@@ -12,7 +12,10 @@ a weight matrix (the paper's y input layer), without building the one-hot vector
 
 With ``classifier_weight > 0`` the model is an AC-GAN: the discriminator sees the image
 only and returns two outputs, ``[logit, class_logits]``; both networks also minimise the
-cross-entropy of the class head (the paper's L_C) on real and generated images.
+cross-entropy of the class head (the paper's L_C): the generator on its fakes, the
+discriminator on real images and, unless ``classify_fakes=False``, on the fakes too.
+``build_projection_discriminator`` gives the label to D at its last layer instead
+(Miyato and Koyama 2018).
 """
 
 import keras
@@ -114,6 +117,30 @@ def build_conv_discriminator(image_shape, num_classes: int, name="conditional_di
     return keras.Model([images, labels], body(joined), name=name)
 
 
+def build_projection_discriminator(image_shape, num_classes: int, name="projection_discriminator",
+                                   **dcgan_options):
+    """Projection discriminator (Miyato and Koyama 2018): the label enters at the very end.
+
+    ``D(x, y) = psi(phi(x)) + e_y . phi(x)``: ``phi`` is ``dcgan.build_discriminator``'s
+    flattened last feature map, ``psi`` its ``Dense(1)`` logit, and ``e_y`` a learned vector
+    per class, as long as ``phi(x)``. Where a label channel asks every convolution to use the
+    label, the projection is the form the optimal D takes when p(y|x) is a softmax of
+    features: the inner product scores how well the image's features fit its class.
+
+    Returns:
+        A Functional ``keras.Model`` with inputs ``[image, labels]`` and logits ``(batch, 1)``.
+    """
+    body = dcgan.build_discriminator(tuple(image_shape), **dcgan_options)
+    trunk = keras.Model(body.input, [body.output, body.get_layer("flatten").output], name="trunk")
+    images, labels = _discriminator_inputs(image_shape, num_classes)
+    unconditional, features = trunk(images)
+    class_vectors = layers.Embedding(num_classes, features.shape[-1], name="class_projection",
+                                     embeddings_initializer=dcgan.weights_initializer())(labels)
+    projection = layers.Dot(axes=1, name="projection")([class_vectors, features])
+    logits = layers.Add(name="logit")([unconditional, projection])
+    return keras.Model([images, labels], logits, name=name)
+
+
 def build_acgan_discriminator(image_shape, num_classes: int, name="acgan_discriminator",
                               **dcgan_options):
     """AC-GAN discriminator (Odena et al. 2017): ``dcgan.build_discriminator`` with a class head.
@@ -151,6 +178,10 @@ class ConditionalGAN(GAN):
         num_classes: number of classes; labels are integers ``0 .. num_classes - 1``.
         classifier_weight: weight of the AC-GAN class loss (0, the default, is a plain
             conditional GAN).
+        classify_fakes: whether the discriminator's class loss also counts generated images
+            (Odena et al. 2017's L_C on both), or only real ones; the generator's class loss is
+            on its fakes either way. Without it D's class head learns from real images alone
+            and cannot be pleased by fakes that are easy to classify but unlike the data.
         **kwargs: ``d_steps``, ``gp_weight``, ``seed`` and the rest of ``GAN``'s arguments.
 
     Example:
@@ -164,9 +195,10 @@ class ConditionalGAN(GAN):
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, num_classes: int,
-                 classifier_weight: float = 0.0, **kwargs):
+                 classifier_weight: float = 0.0, classify_fakes: bool = True, **kwargs):
         self.num_classes = checks.integer("num_classes", num_classes)
         self.classifier_weight = checks.number("classifier_weight", classifier_weight)
+        self.classify_fakes = bool(classify_fakes)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     def generate(self, labels, noise=None):
@@ -199,8 +231,8 @@ class ConditionalGAN(GAN):
     def discriminator_terms(self, real_class_logits, fake_class_logits, labels):
         if self.classifier_weight == 0:
             return 0.0
-        return self.classifier_weight * (class_loss(labels, real_class_logits)
-                                         + class_loss(labels, fake_class_logits))
+        fake_term = class_loss(labels, fake_class_logits) if self.classify_fakes else 0.0
+        return self.classifier_weight * (class_loss(labels, real_class_logits) + fake_term)
 
     def generator_terms(self, real_images, generated, generated_class_logits, labels):
         if self.classifier_weight == 0:

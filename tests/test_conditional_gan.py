@@ -72,11 +72,13 @@ def test_tiny_fit_changes_both_networks_and_their_label_embeddings(kind, options
     assert embeddings == ["label_embedding"] * (1 if kind == "acgan" else 2)
 
 
-@pytest.mark.parametrize("kind, classifier_weight", [("conv", 0.0), ("acgan", 0.5)])
-def test_first_step_losses_match_hand_values_at_zero_logits(kind, classifier_weight):
+@pytest.mark.parametrize("kind, classifier_weight, classify_fakes",
+                         [("conv", 0.0, True), ("acgan", 0.5, True), ("acgan", 0.5, False)])
+def test_first_step_losses_match_hand_values_at_zero_logits(kind, classifier_weight, classify_fakes):
     # With zeroed output heads every logit is 0: the GAN losses are 2 ln 2 and ln 2, and the
-    # cross-entropy of a uniform class guess is ln(num_classes) on real and on fake images.
-    model = _model(kind, classifier_weight=classifier_weight)
+    # cross-entropy of a uniform class guess is ln(num_classes) on real and on fake images
+    # (D counts the fakes' only with classify_fakes; G always counts its own).
+    model = _model(kind, classifier_weight=classifier_weight, classify_fakes=classify_fakes)
     model.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))  # nothing moves
     network = model.discriminator if kind == "acgan" else model.discriminator.get_layer("discriminator")
     for name in ["logit"] + (["class_logits"] if kind == "acgan" else []):
@@ -87,7 +89,7 @@ def test_first_step_losses_match_hand_values_at_zero_logits(kind, classifier_wei
     history = model.fit(images, labels, batch_size=16, epochs=1, verbose=0).history
 
     class_loss = math.log(NUM_CLASSES)
-    expected_d_loss = 2 * math.log(2) + classifier_weight * 2 * class_loss
+    expected_d_loss = 2 * math.log(2) + classifier_weight * (2 if classify_fakes else 1) * class_loss
     assert history["d_loss"][0] == pytest.approx(expected_d_loss, rel=1e-5)
     assert history["g_loss"][0] == pytest.approx(math.log(2) + classifier_weight * class_loss, rel=1e-5)
     assert history["d_real"][0] == pytest.approx(0.5) and history["d_fake"][0] == pytest.approx(0.5)
@@ -269,3 +271,30 @@ def test_r1_r2_and_the_weight_average_work_with_labels():
     averaged = model.average_generator([noise, classes], training=False).numpy()
     np.testing.assert_allclose(model.generate(classes, noise=noise), averaged, rtol=1e-6)
     assert not np.allclose(averaged, model.generator([noise, classes], training=False).numpy())
+
+
+def test_projection_discriminator_adds_the_class_vector_times_the_features():
+    keras.utils.set_random_seed(0)
+    discriminator = conditional_gan.build_projection_discriminator(SMALL_IMAGE, NUM_CLASSES, **CONV)
+    images, labels = _data(6)
+    logits = discriminator([images, labels]).numpy()
+    assert logits.shape == (6, 1)
+    trunk = discriminator.get_layer("trunk")
+    unconditional, features = (output.numpy() for output in trunk(images))
+    class_vectors = discriminator.get_layer("class_projection").get_weights()[0]
+    expected = unconditional[:, 0] + np.sum(class_vectors[labels] * features, axis=1)
+    np.testing.assert_allclose(logits[:, 0], expected, rtol=1e-5, atol=1e-6)
+    other = discriminator([images, (labels + 1) % NUM_CLASSES]).numpy()
+    assert not np.allclose(other, logits), "the label changes the score"
+
+
+def test_projection_discriminator_trains_in_a_conditional_gan():
+    keras.utils.set_random_seed(0)
+    generator = conditional_gan.build_conv_generator(LATENT_DIM, NUM_CLASSES, SMALL_IMAGE, **CONV)
+    discriminator = conditional_gan.build_projection_discriminator(SMALL_IMAGE, NUM_CLASSES, **CONV)
+    model = _compile(ConditionalGAN(generator, discriminator, LATENT_DIM, NUM_CLASSES, seed=0))
+    before = _weights(discriminator)
+    images, labels = _data()
+    history = model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+    assert all(np.isfinite(values[0]) for values in history.history.values())
+    assert all(_changed(before, discriminator))
