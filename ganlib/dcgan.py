@@ -164,7 +164,7 @@ def build_discriminator(input_shape=(28, 28, 1), filters: int = 24, depth: int =
 
 
 def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1,
-               decay_steps: int | None = None) -> dict:
+               decay_steps: int | None = None, beta_2: float = 0.999) -> dict:
     """The paper's two Adam optimizers [7], one per network, ready for ``GAN.compile``.
 
     Radford et al. found the Adam default learning rate of 0.001 too high and its
@@ -177,6 +177,7 @@ def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1,
             over this many steps (``keras.optimizers.schedules.CosineDecay``), the whole run.
             Not the paper's: the course's short CPU runs start 10x higher and decay (notebook 04
             measures why).
+        beta_2: decay rate of Adam's second-moment estimate (Keras' and the paper's 0.999).
 
     Returns:
         ``{"d_optimizer": Adam, "g_optimizer": Adam}``, two separate instances (each
@@ -187,8 +188,9 @@ def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1,
     """
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
-    if not 0 <= beta_1 < 1:
-        raise ValueError(f"beta_1 must be in [0, 1), got {beta_1!r}.")
+    for label, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
+        if not 0 <= beta < 1:
+            raise ValueError(f"{label} must be in [0, 1), got {beta!r}.")
     if decay_steps is not None:
         checks.integer("decay_steps", decay_steps)
 
@@ -197,7 +199,7 @@ def optimizers(learning_rate: float = LEARNING_RATE, beta_1: float = BETA_1,
             return learning_rate
         return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
 
-    return {role: keras.optimizers.Adam(learning_rate=step_size(), beta_1=beta_1)
+    return {role: keras.optimizers.Adam(learning_rate=step_size(), beta_1=beta_1, beta_2=beta_2)
             for role in ("d_optimizer", "g_optimizer")}
 
 

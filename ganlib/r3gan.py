@@ -30,7 +30,7 @@ a 2-core CPU in minutes.
 import keras
 from keras import layers
 
-from ganlib import checks
+from ganlib import checks, dcgan
 
 LEAKY_SLOPE = 0.2
 LEARNING_RATE = 1e-3
@@ -123,29 +123,13 @@ def optimizers(learning_rate: float = LEARNING_RATE, decay_steps: int | None = N
                beta_1: float = BETA_1, beta_2: float = BETA_2) -> dict:
     """[5] Two Adam optimizers without momentum (beta_1 = 0, beta_2 = 0.99), ready for ``GAN.compile``.
 
-    Args:
-        learning_rate: Adam's step size for both networks.
-        decay_steps: if given, the step size falls to 0 along a cosine over this many steps.
-        beta_1, beta_2: Adam's moment decay rates.
+    ``dcgan.optimizers`` with R3GAN's settings: ``learning_rate`` for both networks, falling to 0
+    along a cosine over ``decay_steps`` steps when given.
 
     Returns:
         ``{"d_optimizer": Adam, "g_optimizer": Adam}``, two separate instances.
     """
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}.")
-    for label, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
-        if not 0 <= beta < 1:
-            raise ValueError(f"{label} must be in [0, 1), got {beta!r}.")
-    if decay_steps is not None:
-        checks.integer("decay_steps", decay_steps)
-
-    def step_size():
-        if decay_steps is None:
-            return learning_rate
-        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
-
-    return {role: keras.optimizers.Adam(learning_rate=step_size(), beta_1=beta_1, beta_2=beta_2)
-            for role in ("d_optimizer", "g_optimizer")}
+    return dcgan.optimizers(learning_rate, beta_1=beta_1, decay_steps=decay_steps, beta_2=beta_2)
 
 
 def _check(image_shape, widths, blocks, kernel_size):
