@@ -2,6 +2,9 @@
 
 import os
 import platform
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def summary() -> dict:
@@ -25,3 +28,13 @@ def summary() -> dict:
 def load() -> list:
     """The 1, 5 and 15 minute load averages (other processes compete for the cores)."""
     return [round(value, 2) for value in os.getloadavg()]
+
+
+def portable_arguments(args) -> dict:
+    """A script's arguments for its report, with paths inside the repository made relative to it
+    (a report names no machine's folders)."""
+    arguments = dict(vars(args))
+    for name, value in arguments.items():
+        if isinstance(value, str) and os.path.isabs(value) and Path(value).resolve().is_relative_to(ROOT):
+            arguments[name] = str(Path(value).resolve().relative_to(ROOT))
+    return arguments

@@ -157,7 +157,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    report = {"machine": machine.summary(), "arguments": dict(vars(args))}
+    report = {"machine": machine.summary(), "arguments": machine.portable_arguments(args)}
     if args.penalty_cost:
         report["penalty_cost"] = penalty_cost(args)
     else:

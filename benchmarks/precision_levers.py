@@ -23,6 +23,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import machine  # noqa: E402  (benchmarks/machine.py)
 from time_to_quality import COURSE, COURSE_EPOCHS, IMAGE_SHAPE, LATENT_DIM  # noqa: E402  notebook 04 "cpu"
 
 import ganlib  # noqa: E402
@@ -100,7 +101,7 @@ def main(argv=None):
                                          cache_dir=args.cache_dir)
     with contextlib.redirect_stdout(sys.stderr):  # the ladder's first-time progress bar
         rung = evaluator.ladder()["real + noise 0.1"]["fd"]
-    report = {"arguments": vars(args), "machine": ganlib.utils.device_summary(),
+    report = {"arguments": machine.portable_arguments(args), "machine": ganlib.utils.device_summary(),
               "sample_size": evaluator.sample_size, "rung_fd": rung}
     report.update(truncate(args, evaluator, rung) if args.generator else train(args, evaluator, rung))
     print(json.dumps(report, indent=1))

@@ -17,6 +17,7 @@ BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import floors  # noqa: E402
+import machine  # noqa: E402
 import modern_gan  # noqa: E402
 import throughput  # noqa: E402
 import time_to_quality  # noqa: E402
@@ -192,6 +193,11 @@ def test_modern_gan_script_times_the_penalties_side_by_side():
     assert cost["config"] == "r2"
     assert set(cost["cpu_ms_per_step"]) == {"every step", "every 4 steps", "no penalty"}
     assert all(len(values) == 3 and min(values) > 0 for values in cost["cpu_ms_per_step_all"].values())
+
+
+def test_reports_name_no_machine_folder_inside_the_repository(tmp_path):
+    arguments = machine.portable_arguments(SimpleNamespace(cache_dir=str(ROOT / "build"), out=str(tmp_path), steps=3))
+    assert arguments == {"cache_dir": "build", "out": str(tmp_path), "steps": 3}
 
 
 # floors.py
