@@ -18,6 +18,7 @@ seconds and wall seconds of training (evaluations excluded). One JSON report on 
 
     python benchmarks/modern_gan.py --steps 3000 > benchmarks/results/modern_gan_<date>.json
     python benchmarks/modern_gan.py --configs average --steps 6000 --g-widths 64,32,16
+    python benchmarks/modern_gan.py --configs average --networks dcgan   # the recipe on notebook 04's networks
 """
 
 import argparse
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def build(config, args):
     """A compiled ``ganlib.GAN`` for one roadmap configuration (every earlier change included)."""
     step = ROADMAP.index(config)
-    residual = step >= ROADMAP.index("resnet")
+    residual = step >= ROADMAP.index("resnet") if args.networks == "roadmap" else args.networks == "resnet"
     if residual:
         generator = r3gan.build_generator(args.latent_dim, widths=args.g_widths, blocks=args.g_blocks)
         discriminator = r3gan.build_discriminator(widths=args.d_widths, blocks=args.d_blocks)
@@ -120,6 +121,8 @@ def parse_args(argv=None):
     parser.add_argument("--gamma", type=float, default=0.1, help="weight of R1 and R2")
     parser.add_argument("--penalty-every", type=int, default=1, help="R1 and R2 on every n-th D step, times n")
     parser.add_argument("--average-momentum", type=float, default=0.999)
+    parser.add_argument("--networks", choices=("roadmap", "dcgan", "resnet"), default="roadmap",
+                        help="roadmap: notebook 04's networks up to 'resnet', then r3gan's; or one kind throughout")
     parser.add_argument("--g-widths", default="64,32,16")
     parser.add_argument("--d-widths", default="16,32,64")
     parser.add_argument("--g-blocks", default="1", help="blocks per stage: one number, or one per stage")

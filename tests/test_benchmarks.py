@@ -183,6 +183,9 @@ def test_modern_gan_script_scores_every_step_of_the_roadmap():
     assert built.generator.count_params() == configs["resnet"]["parameters"]["generator"]
     assert built.r1_weight == built.r2_weight == 0.1 and built.average_generator is None
     assert modern_gan.build("average", modern_gan.parse_args([])).average_generator is not None
+    on_dcgan = modern_gan.build("average", modern_gan.parse_args(["--networks", "dcgan"]))
+    assert on_dcgan.generator.count_params() == configs["dcgan"]["parameters"]["generator"]
+    assert on_dcgan.average_generator is not None and on_dcgan.r2_weight == 0.1
 
 
 @pytest.mark.slow
