@@ -240,14 +240,7 @@ class GAN(keras.Model):
                 fake_logits, fake_extra = self.discriminate(fake_images, condition)
                 d_loss = self.d_loss_fn(real_logits, fake_logits)
                 d_loss += self.discriminator_terms(real_extra, fake_extra, condition)
-
-                def critic(images, training=True):
-                    return self.discriminate(images, condition)[0]
-                if self.gp_weight > 0:
-                    d_loss += self.gp_weight * losses.gradient_penalty(
-                        critic, real_images, fake_images, self.seed_generator)
-                if self.r1_weight > 0 or self.r2_weight > 0:
-                    d_loss += self.zero_centred_penalties(critic, real_images, fake_images)
+                d_loss += self.penalties(real_images, fake_images, condition)
             self.apply_update(self.d_optimizer, tape, d_loss, self.discriminator)
 
         with tf.GradientTape() as tape:
@@ -258,8 +251,7 @@ class GAN(keras.Model):
             terms = self.generator_terms(real_images, generated, generated_extra, condition)
             g_loss = sum(terms.values(), self.adversarial_weight * adversarial_loss)
         self.apply_update(self.g_optimizer, tape, g_loss, self.generator)
-        if self.average_generator is not None:
-            self.update_average()
+        self.update_average()
 
         correct = ops.concatenate([ops.cast(real_logits > 0, "float32"),
                                    ops.cast(fake_logits < 0, "float32")], axis=0)
@@ -284,6 +276,18 @@ class GAN(keras.Model):
             return self.g_loss_fn(fake_logits, real_logits())
         return self.g_loss_fn(fake_logits)
 
+    def penalties(self, real_images, fake_images, condition):
+        """D's gradient penalties: WGAN-GP's and the zero-centred R1 and R2, each when its weight is set."""
+        def critic(images, training=True):
+            return self.discriminate(images, condition)[0]
+
+        total = 0.0
+        if self.gp_weight > 0:
+            total += self.gp_weight * losses.gradient_penalty(critic, real_images, fake_images, self.seed_generator)
+        if self.r1_weight > 0 or self.r2_weight > 0:
+            total += self.zero_centred_penalties(critic, real_images, fake_images)
+        return total
+
     def zero_centred_penalties(self, critic, real_images, fake_images):
         """``r1_weight / 2 * R1 + r2_weight / 2 * R2``, on every ``penalty_every``-th D update (times n)."""
         def penalties():
@@ -302,7 +306,10 @@ class GAN(keras.Model):
         """Move ``average_generator``'s weights toward the generator's: a <- m a + (1 - m) w.
 
         Trainable weights are averaged; the others (batch norm's moving statistics) copied.
+        Nothing to do when the model keeps no average.
         """
+        if self.average_generator is None:
+            return
         updates = ops.cast(self.average_updates, "float32")
         momentum = ops.minimum(self.average_momentum, (1.0 + updates) / (10.0 + updates))
         for average, weight in zip(self.average_generator.weights, self.generator.weights):
