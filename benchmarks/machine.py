@@ -38,3 +38,13 @@ def portable_arguments(args) -> dict:
         if isinstance(value, str) and os.path.isabs(value) and Path(value).resolve().is_relative_to(ROOT):
             arguments[name] = str(Path(value).resolve().relative_to(ROOT))
     return arguments
+
+
+def chosen_configs(parser, text: str, allowed) -> list:
+    """The configurations named in a comma-separated ``--configs``; a parser error for unknown ones."""
+    configs = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in configs if name not in allowed]
+    if unknown or not configs:
+        parser.error(f"--configs expects a comma-separated subset of {', '.join(allowed)}, "
+                     f"got {','.join(unknown) or 'nothing'}.")
+    return configs

@@ -143,11 +143,7 @@ def parse_args(argv=None):
             parser.error(f"--{name} expects comma-separated integers, got {text!r}.")
         return values
 
-    args.configs = [name.strip() for name in args.configs.split(",") if name.strip()]
-    unknown = [name for name in args.configs if name not in ROADMAP]
-    if unknown or not args.configs:
-        parser.error(f"--configs expects a comma-separated subset of {', '.join(ROADMAP)}, "
-                     f"got {','.join(unknown) or 'nothing'}.")
+    args.configs = machine.chosen_configs(parser, args.configs, ROADMAP)
     if args.steps < 1:
         parser.error(f"--steps must be an integer >= 1, got {args.steps}.")
     args.eval_at = numbers(args.eval_at, "eval-at")

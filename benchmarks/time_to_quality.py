@@ -256,11 +256,7 @@ def parse_args(argv=None):
                         help="where the Evaluator caches the ladder (default build/)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    args.configs = [name.strip() for name in args.configs.split(",") if name.strip()]
-    unknown = [name for name in args.configs if name not in CONFIGS]
-    if unknown or not args.configs:
-        parser.error(f"--configs expects a comma-separated subset of {', '.join(CONFIGS)}, "
-                     f"got {','.join(unknown) or 'nothing'}.")
+    args.configs = machine.chosen_configs(parser, args.configs, CONFIGS)
     if args.course_epochs < 0:
         parser.error(f"--course-epochs must be an integer >= 0, got {args.course_epochs}.")
     if args.course_batch_size < 1:
