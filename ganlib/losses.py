@@ -75,10 +75,7 @@ def gradient_penalty(discriminator, real_images, fake_images, seed=None):
     batch_shape = [ops.shape(real_images)[0]] + [1] * (len(real_images.shape) - 1)
     eps = keras.random.uniform(batch_shape, minval=0.0, maxval=1.0, seed=seed)
     mixed = eps * real_images + (1.0 - eps) * fake_images
-    with tf.GradientTape() as tape:
-        tape.watch(mixed)
-        logits = discriminator(mixed, training=True)
-    grads = tape.gradient(logits, mixed)
+    grads = _input_gradients(discriminator, mixed)
     norms = ops.sqrt(ops.sum(ops.square(grads), axis=list(range(1, len(grads.shape)))) + 1e-12)
     return ops.mean(ops.square(norms - 1.0))
 
@@ -178,12 +175,16 @@ def zero_centred_penalty(discriminator, images):
     Returns:
         A scalar tensor.
     """
-    images = ops.convert_to_tensor(images)
+    gradients = _input_gradients(discriminator, ops.convert_to_tensor(images))
+    return ops.mean(ops.sum(ops.square(gradients), axis=list(range(1, len(gradients.shape)))))
+
+
+def _input_gradients(discriminator, images):
+    """Each image's gradient of D's logit, ``grad_x sum(D(x))`` (D in training mode)."""
     with tf.GradientTape() as tape:
         tape.watch(images)
         total = ops.sum(discriminator(images, training=True))
-    gradients = tape.gradient(total, images)
-    return ops.mean(ops.sum(ops.square(gradients), axis=list(range(1, len(gradients.shape)))))
+    return tape.gradient(total, images)
 
 
 PAIRS = {
