@@ -8,7 +8,8 @@ Each configuration of the roadmap keeps the ones before it and adds one change:
 - ``r1``: R1, the zero-centred penalty on real images (``GAN(r1_weight=gamma)``);
 - ``r2``: R2, the same on generated images;
 - ``resnet``: ``ganlib.r3gan``'s residual networks without normalization and Adam without
-  momentum (``r3gan.optimizers``: beta_1 0, beta_2 0.99, the same cosine);
+  momentum (``r3gan.optimizers``: beta_1 0, beta_2 0.99, the same cosine); with ``--networks
+  recipe`` (notebook 08's) only the discriminator changes, the generator stays notebook 04's;
 - ``average``: sampling from the generator's weight average (``GAN(average_momentum=...)``).
 
 Every configuration trains for the same number of steps on full Fashion-MNIST batches (when
@@ -19,6 +20,7 @@ seconds and wall seconds of training (evaluations excluded). One JSON report on 
     python benchmarks/modern_gan.py --steps 3000 > benchmarks/results/modern_gan_<date>.json
     python benchmarks/modern_gan.py --configs average --steps 6000 --g-widths 64,32,16
     python benchmarks/modern_gan.py --configs average --networks dcgan   # the recipe on notebook 04's networks
+    python benchmarks/modern_gan.py --networks recipe --d-blocks 0,1,1   # notebook 08's roadmap (section 3)
 """
 
 import argparse
@@ -26,6 +28,7 @@ import json
 import os
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -42,13 +45,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def build(config, args):
     """A compiled ``ganlib.GAN`` for one roadmap configuration (every earlier change included)."""
     step = ROADMAP.index(config)
-    residual = step >= ROADMAP.index("resnet") if args.networks == "roadmap" else args.networks == "resnet"
-    if residual:
+    residual = step >= ROADMAP.index("resnet") if args.networks in ("roadmap", "recipe") else args.networks == "resnet"
+    if residual and args.networks != "recipe":
         generator = r3gan.build_generator(args.latent_dim, widths=args.g_widths, blocks=args.g_blocks)
+    else:
+        generator = dcgan.build_generator(latent_dim=args.latent_dim, filters=args.g_filters)
+    if residual:
         discriminator = r3gan.build_discriminator(widths=args.d_widths, blocks=args.d_blocks)
         optimizers = r3gan.optimizers(args.r3_learning_rate, decay_steps=args.steps)
     else:
-        generator = dcgan.build_generator(latent_dim=args.latent_dim)
         discriminator = dcgan.build_discriminator()
         optimizers = dcgan.optimizers(2e-3, decay_steps=args.steps)  # notebook 04's
     gan = ganlib.GAN(generator, discriminator, latent_dim=args.latent_dim, seed=args.seed,
@@ -121,8 +126,11 @@ def parse_args(argv=None):
     parser.add_argument("--gamma", type=float, default=0.1, help="weight of R1 and R2")
     parser.add_argument("--penalty-every", type=int, default=1, help="R1 and R2 on every n-th D step, times n")
     parser.add_argument("--average-momentum", type=float, default=0.999)
-    parser.add_argument("--networks", choices=("roadmap", "dcgan", "resnet"), default="roadmap",
-                        help="roadmap: notebook 04's networks up to 'resnet', then r3gan's; or one kind throughout")
+    parser.add_argument("--networks", choices=("roadmap", "recipe", "dcgan", "resnet"), default="roadmap",
+                        help="roadmap: notebook 04's networks up to 'resnet', then r3gan's; recipe: notebook 08's, "
+                             "r3gan's discriminator from 'resnet' on with notebook 04's generator throughout; or one "
+                             "kind throughout")
+    parser.add_argument("--g-filters", type=int, default=24, help="width of notebook 04's generator")
     parser.add_argument("--g-widths", default="64,32,16")
     parser.add_argument("--d-widths", default="16,32,64")
     parser.add_argument("--g-blocks", default="1", help="blocks per stage: one number, or one per stage")
@@ -156,7 +164,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    report = {"machine": machine.summary(), "arguments": machine.portable_arguments(args)}
+    report = {"machine": machine.summary(), "date": date.today().isoformat(),
+              "arguments": machine.portable_arguments(args)}
     if args.penalty_cost:
         report["penalty_cost"] = penalty_cost(args)
     else:

@@ -321,6 +321,9 @@ def check_zero_centred_penalty(function) -> bool:
     _, discriminator = _tiny_networks()
     images = tf.constant(np.random.default_rng(1).uniform(-1, 1, (16, 2, 2, 1)).astype(np.float32))
     value, hint = _call(function, discriminator, images)
+    if hint and "NoneType" in hint:  # tape.gradient gave None, and the next op choked on it
+        hint += (" - tape.gradient returns None for what the tape did not see: call tape.watch(images), and "
+                 "compute D's output (and its sum) inside the `with` block")
     if hint:
         return report(name, hint)
     mine = float(np.asarray(keras.ops.convert_to_numpy(value)))

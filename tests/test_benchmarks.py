@@ -186,6 +186,13 @@ def test_modern_gan_script_scores_every_step_of_the_roadmap():
     on_dcgan = modern_gan.build("average", modern_gan.parse_args(["--networks", "dcgan"]))
     assert on_dcgan.generator.count_params() == configs["dcgan"]["parameters"]["generator"]
     assert on_dcgan.average_generator is not None and on_dcgan.r2_weight == 0.1
+    # notebook 08's roadmap: notebook 04's generator throughout, r3gan's discriminator from "resnet" on
+    recipe = {config: modern_gan.build(config, modern_gan.parse_args(["--networks", "recipe", "--d-widths", "2,4,8"]))
+              for config in ("r2", "resnet")}
+    assert recipe["resnet"].generator.count_params() == configs["dcgan"]["parameters"]["generator"]
+    assert recipe["r2"].discriminator.count_params() == configs["dcgan"]["parameters"]["discriminator"]
+    assert recipe["resnet"].discriminator.count_params() == configs["resnet"]["parameters"]["discriminator"]
+    assert recipe["resnet"].d_optimizer.beta_1 == 0.0 and recipe["r2"].d_optimizer.beta_1 == 0.5
 
 
 @pytest.mark.slow

@@ -21,7 +21,8 @@ CHECKS = [("01_intuition", ["discriminator_gradients"], exercises.check_discrimi
           ("04_dcgan", ["transposed_size"], exercises.check_transposed_size, ()),
           ("05_conditional_gan", ["join_noise_and_label"], exercises.check_label_conditioning, ()),
           ("06_srgan", ["psnr_on_y"], exercises.check_psnr_y, ()),
-          ("07_lapgan", ["build", "reconstruct"], exercises.check_pyramid, ())]
+          ("07_lapgan", ["build", "reconstruct"], exercises.check_pyramid, ()),
+          ("08_modern_gan", ["r1"], exercises.check_zero_centred_penalty, ())]
 
 
 @pytest.mark.parametrize("notebook, names, check, extra", CHECKS, ids=[c[0] + ":" + c[1][0] for c in CHECKS])
@@ -156,3 +157,17 @@ def test_the_zero_centred_penalty_check(capsys):
     assert passed == "check zero-centred penalty: passed"
     assert "WGAN-GP's (||grad|| - 1)^2" in gp_hint
     assert "replace `return None`" in stub_hint
+
+
+def test_a_sum_taken_outside_the_tape_gets_its_own_hint(capsys):
+    import tensorflow as tf
+
+    def outside(discriminator, images):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            logits = discriminator(images, training=True)
+        gradients = tape.gradient(tf.reduce_sum(logits), images)  # the sum was not recorded: None
+        return tf.reduce_mean(tf.reduce_sum(tf.square(gradients), axis=[1, 2, 3]))
+
+    assert exercises.check_zero_centred_penalty(outside) is False
+    assert "compute D's output (and its sum) inside the `with` block" in lines(capsys)[0]
