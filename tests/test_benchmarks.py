@@ -1,5 +1,6 @@
 """The benchmark scripts: each run once with the tiniest settings, their JSON checked; helpers by hand."""
 
+import datetime
 import json
 import os
 import subprocess
@@ -173,6 +174,7 @@ def test_modern_gan_script_scores_every_step_of_the_roadmap():
                         "--g-widths", "8,4,2", "--d-widths", "2,4,8", "--penalty-every", "2")
     configs = report["configs"]
     assert list(configs) == list(modern_gan.ROADMAP)
+    assert datetime.date.fromisoformat(report["date"]) and report["arguments"]["networks"] == "roadmap"
     for name, result in configs.items():
         assert [point["steps"] for point in result["points"]] == [1, 2], name
         assert result["fd"] > 0 and 0 <= result["precision"] <= 1 and result["cpu_seconds"] > 0, name
