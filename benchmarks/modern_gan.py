@@ -45,12 +45,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def build(config, args):
     """A compiled ``ganlib.GAN`` for one roadmap configuration (every earlier change included)."""
     step = ROADMAP.index(config)
-    residual = step >= ROADMAP.index("resnet") if args.networks in ("roadmap", "recipe") else args.networks == "resnet"
-    if residual and args.networks != "recipe":
+    from_resnet = step >= ROADMAP.index("resnet")
+    residual_d = from_resnet if args.networks in ("roadmap", "recipe") else args.networks == "resnet"
+    residual_g = residual_d and args.networks != "recipe"  # notebook 08's recipe keeps notebook 04's generator
+    if residual_g:
         generator = r3gan.build_generator(args.latent_dim, widths=args.g_widths, blocks=args.g_blocks)
     else:
         generator = dcgan.build_generator(latent_dim=args.latent_dim, filters=args.g_filters)
-    if residual:
+    if residual_d:
         discriminator = r3gan.build_discriminator(widths=args.d_widths, blocks=args.d_blocks)
         optimizers = r3gan.optimizers(args.r3_learning_rate, decay_steps=args.steps)
     else:
